@@ -1,0 +1,49 @@
+"""Errors a user can cause and fix.  The CLI prints them as one message, no traceback."""
+
+from __future__ import annotations
+
+
+class NlpsuiteError(Exception):
+    """Base class: ``message`` says what is wrong, ``hint`` says how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class UsageError(NlpsuiteError):
+    """Bad arguments or options."""
+
+
+class UnknownNameError(UsageError):
+    """A task, model, metric, dataset or perturbation name nobody registered."""
+
+
+class PluginError(NlpsuiteError):
+    """A plugin failed to load or registered something invalid (fatal only in strict mode)."""
+
+
+class ModelUnavailableError(NlpsuiteError):
+    """The model cannot be had right now (offline and not cached, hub unreachable).
+
+    A task's default model raising this makes the host fall back to the task's
+    embedded model; a model the user asked for does not fall back.
+    """
+
+
+class ModelSecurityError(NlpsuiteError):
+    """Loading would run remote code or unpickle weights without the user's consent."""
+
+
+class ModelIntegrityError(NlpsuiteError):
+    """A model's files do not match their registered SHA-256."""
+
+
+class InputError(NlpsuiteError):
+    """Input data is malformed: the message names the file, line and field."""

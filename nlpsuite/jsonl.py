@@ -1,0 +1,60 @@
+"""JSON Lines reading with errors that name the file and line, and atomic writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from nlpsuite.errors import InputError
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield one object per non-blank line; a bad line raises :class:`InputError` naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"input file {str(path)!r} does not exist", hint="check the path")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})",
+                    hint="each line must be one JSON object, e.g. {\"text\": \"…\"}",
+                ) from None
+            if not isinstance(record, dict):
+                raise InputError(
+                    f"{path}:{number}: expected a JSON object, got {type(record).__name__}",
+                    hint="each line must be one JSON object, e.g. {\"text\": \"…\"}",
+                )
+            yield record
+
+
+def dumps(record: Any) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` so that readers see the old file or the new one, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl_atomic(path: str | Path, records: Iterable[Any]) -> None:
+    write_atomic(path, "".join(dumps(r) + "\n" for r in records))

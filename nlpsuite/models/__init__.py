@@ -1,0 +1,1 @@
+"""Model references, safe loading, one in-process cache, device choice."""

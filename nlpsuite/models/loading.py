@@ -1,0 +1,203 @@
+"""Load models safely, once per process.
+
+One cache keyed by (model source, revision, device, dtype, loader, loader
+arguments): every UI tab, CLI call and harness run in a process shares it.
+Safety: remote code only with ``trust_remote_code``; pickled weights only with
+``allow_pickle``.  Not-available errors become :class:`ModelUnavailableError`
+so the host can fall back to an embedded model.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nlpsuite.errors import InputError, ModelSecurityError, ModelUnavailableError, NlpsuiteError
+from nlpsuite.models.device import resolve_device, resolve_dtype, torch_dtype
+from nlpsuite.models.reference import ModelRequest
+from nlpsuite.specs import TaskOptions
+
+T = TypeVar("T")
+
+SAFE_WEIGHTS = (".safetensors",)
+PICKLED_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+_cache: dict[tuple[Any, ...], Any] = {}
+_lock = threading.RLock()
+
+
+def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """Return the object cached under ``key``, loading it once."""
+    with _lock:
+        if key not in _cache:
+            _cache[key] = load()
+        return _cache[key]
+
+
+def clear_model_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def cache_size() -> int:
+    return len(_cache)
+
+
+def cache_key(request: ModelRequest, options: TaskOptions, loader: str) -> tuple[Any, ...]:
+    device = resolve_device(options.device)
+    dtype = resolve_dtype(options.dtype, device)
+    model_args = tuple(sorted((k, repr(v)) for k, v in options.model_args.items()))
+    return (request.source, request.revision, device, dtype, loader, model_args)
+
+
+def check_local_weights(directory: Path, allow_pickle: bool) -> None:
+    """Refuse a local model whose only weights are pickled, unless allowed."""
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    has_safe = any(p.name.endswith(SAFE_WEIGHTS) for p in files)
+    pickled = [p.name for p in files if p.name.endswith(PICKLED_WEIGHTS) and p.name != "training_args.bin"]
+    if not has_safe and pickled and not allow_pickle:
+        raise ModelSecurityError(
+            f"model {directory} has only pickled weights ({', '.join(sorted(pickled)[:3])}); "
+            "loading them can run arbitrary code",
+            hint="convert them to safetensors, or pass --allow-pickle if you trust the source",
+        )
+
+
+def check_remote_code(directory: Path, trust_remote_code: bool) -> None:
+    config = directory / "config.json"
+    if trust_remote_code or not config.is_file():
+        return
+    try:
+        auto_map = json.loads(config.read_text(encoding="utf-8")).get("auto_map")
+    except (OSError, ValueError):
+        return
+    if auto_map:
+        raise ModelSecurityError(
+            f"model {directory} needs its own Python code (auto_map in config.json) to load",
+            hint="read that code first; pass --trust-remote-code to run it",
+        )
+
+
+def pretrained_kwargs(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
+    """Arguments every ``from_pretrained`` call gets: revision, offline, safety."""
+    kwargs: dict[str, Any] = {
+        "trust_remote_code": options.trust_remote_code,
+        "local_files_only": options.offline or request.kind != "hub",
+    }
+    if request.revision:
+        kwargs["revision"] = request.revision
+    return kwargs
+
+
+def preflight(request: ModelRequest, options: TaskOptions) -> None:
+    """Safety checks that need no loading (local directories only; hub checks happen in loading)."""
+    if request.kind in ("local", "registered"):
+        directory = Path(request.source)
+        check_local_weights(directory, options.allow_pickle)
+        check_remote_code(directory, options.trust_remote_code)
+
+
+def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions) -> NlpsuiteError:
+    """Map library errors to ones that say what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, NlpsuiteError):
+        return exc
+    if "trust_remote_code" in lowered:
+        return ModelSecurityError(
+            f"model {request.display_name} needs its own Python code to load",
+            hint="pass --trust-remote-code if you trust it",
+        )
+    if "safetensors" in lowered and not options.allow_pickle:
+        return ModelSecurityError(
+            f"model {request.display_name} has no safetensors weights; pickled weights are refused",
+            hint="pass --allow-pickle if you trust the source",
+        )
+    if request.kind == "hub":
+        why = "offline mode is on and it is not in the local cache" if options.offline else "the hub could not be reached"
+        return ModelUnavailableError(
+            f"model {request.display_name} is not available: {why} ({type(exc).__name__}: {text.splitlines()[0] if text else ''})",
+            hint="pass --model PATH to a local model directory, or go online to download it",
+        )
+    return InputError(
+        f"model directory {request.source} could not be loaded: {type(exc).__name__}: {text.splitlines()[0] if text else ''}",
+        hint="pass a directory written by save_pretrained (config.json, tokenizer and weights)",
+    )
+
+
+def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T]) -> T:
+    preflight(request, options)
+    try:
+        return load()
+    except (OSError, ValueError, EnvironmentError, ImportError, RuntimeError, KeyError) as exc:
+        raise translate_error(exc, request, options) from exc
+    except Exception as exc:  # network client errors have many types
+        if request.kind == "hub" and "connect" in type(exc).__name__.lower() + str(exc).lower():
+            raise translate_error(exc, request, options) from exc
+        raise
+
+
+def load_pretrained(
+    request: ModelRequest,
+    options: TaskOptions,
+    auto_class: str,
+    *,
+    with_tokenizer: bool = True,
+) -> tuple[Any, Any]:
+    """Load ``transformers.<auto_class>`` (and its tokenizer) on the chosen device, in eval mode."""
+
+    def load() -> tuple[Any, Any]:
+        import transformers
+
+        device = resolve_device(options.device)
+        dtype = resolve_dtype(options.dtype, device)
+        kwargs = pretrained_kwargs(request, options)
+        model_cls = getattr(transformers, auto_class)
+        model = model_cls.from_pretrained(
+            request.source,
+            dtype=torch_dtype(dtype),
+            use_safetensors=None if options.allow_pickle else True,
+            **kwargs,
+            **dict(options.model_args),
+        )
+        model.to(device)
+        model.eval()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(request.source, **kwargs) if with_tokenizer else None
+        return model, tokenizer
+
+    return cached(cache_key(request, options, auto_class), lambda: _guarded(request, options, load))
+
+
+def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
+    """Load a ``SentenceTransformer`` encoder on the chosen device."""
+
+    def load() -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        device = resolve_device(options.device)
+        dtype = resolve_dtype(options.dtype, device)
+        kwargs = pretrained_kwargs(request, options)
+        return SentenceTransformer(
+            request.source,
+            device=device,
+            trust_remote_code=kwargs["trust_remote_code"],
+            local_files_only=kwargs["local_files_only"],
+            revision=kwargs.get("revision"),
+            model_kwargs={"dtype": torch_dtype(dtype), "use_safetensors": None if options.allow_pickle else True},
+        )
+
+    return cached(cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
+
+
+def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
+    """The model's config.json as a dict (architectures, id2label, …) without loading weights."""
+
+    def load() -> dict[str, Any]:
+        import transformers
+
+        return transformers.AutoConfig.from_pretrained(request.source, **pretrained_kwargs(request, options)).to_dict()
+
+    return cached((request.source, request.revision, "config"), lambda: _guarded(request, options, load))

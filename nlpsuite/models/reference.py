@@ -1,0 +1,70 @@
+"""Parse a model reference: a registered name, a local directory, or a hub id (``id@revision``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from nlpsuite.errors import InputError, UsageError
+from nlpsuite.registry import find_model_spec
+from nlpsuite.specs import ModelSpec
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+SourceKind = Literal["registered", "local", "hub"]
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """What a task's ``build`` loads: ``source`` is what ``from_pretrained`` gets."""
+
+    reference: str
+    kind: SourceKind
+    source: str
+    revision: str | None = None
+    spec: ModelSpec | None = None
+
+    @property
+    def display_name(self) -> str:
+        if self.spec is not None:
+            return f"{self.spec.name} (embedded)" if self.spec.embedded else self.spec.name
+        return f"{self.source}@{self.revision}" if self.revision else self.source
+
+    @property
+    def model_kind(self) -> str | None:
+        """The registered kind (``sentence-transformer``, …) when known without loading."""
+        return self.spec.kind if self.spec is not None else None
+
+
+def parse_model_reference(reference: str) -> ModelRequest:
+    """Turn what a user or task named into a :class:`ModelRequest` (no network, no loading)."""
+    ref = reference.strip()
+    if not ref:
+        raise UsageError("the model reference is empty", hint="pass --model with a hub id, a directory or a registered name")
+    spec = find_model_spec(ref)
+    if spec is not None:
+        from nlpsuite.models.integrity import registered_model_path
+
+        return ModelRequest(reference=ref, kind="registered", source=str(registered_model_path(spec)), spec=spec)
+    path = Path(ref).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise InputError(
+                f"model path {ref!r} is a file, not a model directory",
+                hint="pass the directory that holds config.json and the weights",
+            )
+        return ModelRequest(reference=ref, kind="local", source=str(path.resolve()))
+    if ref.startswith((".", "/", "~")) or "\\" in ref or ref.count("/") > 1:
+        raise InputError(
+            f"model directory {ref!r} does not exist",
+            hint="check the path, or pass a hub id such as 'org/model' or a name from `nlpsuite models`",
+        )
+    hub_id, _, revision = ref.partition("@")
+    if not HUB_ID.match(hub_id) or (ref.count("@") > 1) or ("@" in ref and not revision):
+        raise UsageError(
+            f"{ref!r} is not a model reference nlpsuite understands",
+            hint="use a hub id ('org/model' or 'org/model@revision'), a local directory, or a name from `nlpsuite models`",
+        )
+    return ModelRequest(reference=ref, kind="hub", source=hub_id, revision=revision or None)

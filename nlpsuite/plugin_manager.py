@@ -1,0 +1,188 @@
+"""Discovers plugins through the ``nlpsuite`` entry-point group and isolates their failures.
+
+Rules (learnt from llm, datasette, pytest and conda):
+
+* built-in plugins come through the same entry-point group as third-party ones;
+* each entry point loads in its own try/except: a broken plugin is listed as
+  failed with its error and everything else keeps working;
+* ``NLPSUITE_STRICT_PLUGINS=1`` makes any such failure fatal (and runs
+  ``check_pending`` so a misspelt hook is not silently ignored);
+* ``NLPSUITE_LOAD_PLUGINS=a,b`` loads only the named third-party plugins
+  (empty: built-ins only); ``NLPSUITE_TRACE_PLUGINS=1`` traces hook calls.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from nlpsuite import hookspecs
+from nlpsuite.errors import PluginError
+
+ENTRY_POINT_GROUP = "nlpsuite"
+BUILTIN_DISTRIBUTION = "nlpsuite"
+STRICT_ENV = "NLPSUITE_STRICT_PLUGINS"
+LOAD_ENV = "NLPSUITE_LOAD_PLUGINS"
+TRACE_ENV = "NLPSUITE_TRACE_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """What ``nlpsuite plugins`` shows for one plugin."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    builtin: bool
+    status: str = "loaded"  # loaded | failed | skipped
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    module: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "builtin": self.builtin,
+            "status": self.status,
+            "error": self.error,
+            "hooks": list(self.hooks),
+            "module": self.module,
+        }
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def strict_mode() -> bool:
+    return _flag(STRICT_ENV)
+
+
+def _allowed_third_party() -> set[str] | None:
+    """``None`` means all; a set limits third-party plugins to those names."""
+    raw = os.environ.get(LOAD_ENV)
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _describe_error(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+class PluginHost:
+    """A pluggy manager plus the load record of every plugin it saw."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        if _flag(TRACE_ENV):
+            self.pm.trace.root.setwriter(lambda message: sys.stderr.write(message))
+            self.pm.enable_tracing()
+
+    # -- loading ---------------------------------------------------------------
+    def load_entry_points(self, entry_points: Iterable[metadata.EntryPoint] | None = None) -> None:
+        if entry_points is None:
+            entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        allowed = _allowed_third_party()
+        seen: set[str] = set()
+        ordered = sorted(entry_points, key=lambda ep: (not _is_builtin(ep), ep.name))
+        for ep in ordered:
+            if ep.name in seen:  # the same dist visible twice on sys.path
+                continue
+            seen.add(ep.name)
+            info = PluginInfo(
+                name=ep.name,
+                distribution=ep.dist.name if ep.dist else None,
+                version=ep.dist.version if ep.dist else None,
+                builtin=_is_builtin(ep),
+                module=ep.value,
+            )
+            self.plugins[ep.name] = info
+            if not info.builtin and allowed is not None and ep.name not in allowed and info.distribution not in allowed:
+                info.status = "skipped"
+                info.error = f"not listed in {LOAD_ENV}"
+                continue
+            try:
+                plugin = ep.load()
+                self.pm.register(plugin, name=ep.name)
+            except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way
+                self.mark_failed(ep.name, f"failed to load: {_describe_error(exc)}")
+                continue
+            info.hooks = self.hooks_of(ep.name)
+        if strict_mode():
+            self.check_pending()
+
+    def register(self, plugin: object, name: str, *, version: str | None = None) -> None:
+        """Register an in-process plugin object (tests, notebooks)."""
+        self.pm.register(plugin, name=name)
+        self.plugins[name] = PluginInfo(
+            name=name, distribution=None, version=version, builtin=False, hooks=self.hooks_of(name)
+        )
+
+    def unregister(self, name: str) -> None:
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin, name=name)
+        self.plugins.pop(name, None)
+
+    def hooks_of(self, name: str) -> list[str]:
+        plugin = self.pm.get_plugin(name)
+        if plugin is None:
+            return []
+        return [caller.name for caller in self.pm.get_hookcallers(plugin) or []]
+
+    def check_pending(self) -> None:
+        """Fail on hook implementations that match no hook spec (misspelt hooks)."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {exc.plugin_name!r} implements an unknown hook: {exc}") from exc
+
+    def mark_failed(self, name: str, error: str) -> None:
+        info = self.plugins.setdefault(name, PluginInfo(name=name, distribution=None, version=None, builtin=False))
+        info.status = "failed"
+        info.error = error
+        if strict_mode():
+            raise PluginError(
+                f"plugin {name!r} {error}",
+                hint=f"fix or uninstall the plugin, or unset {STRICT_ENV} to skip failed plugins",
+            )
+
+    # -- calling hooks ---------------------------------------------------------
+    def call_each(self, hook_name: str) -> list[tuple[str, list[Any]]]:
+        """Call ``hook_name`` on every loaded plugin separately: [(plugin name, results)].
+
+        A plugin whose hook raises is marked failed and left out.
+        """
+        results: list[tuple[str, list[Any]]] = []
+        hook = getattr(self.pm.hook, hook_name)
+        # pluggy lists implementations last-registered first; keep load order
+        for impl in reversed(hook.get_hookimpls()):
+            name = impl.plugin_name
+            if self.plugins.get(name) and self.plugins[name].status != "loaded":
+                continue
+            try:
+                returned = impl.function()
+                items = [] if returned is None else list(returned)
+            except Exception as exc:  # noqa: BLE001
+                self.mark_failed(name, f"{hook_name} raised {_describe_error(exc)}")
+                continue
+            results.append((name, items))
+        return results
+
+
+def _is_builtin(ep: metadata.EntryPoint) -> bool:
+    return ep.dist is not None and ep.dist.name.lower() == BUILTIN_DISTRIBUTION

@@ -1,0 +1,16 @@
+"""Test-wide settings: never touch the network, never leave a registry behind."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports huggingface_hub (it reads these at import).
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.pop("NLPSUITE_LOAD_PLUGINS", None)
+os.environ.pop("NLPSUITE_STRICT_PLUGINS", None)
+
+pytest_plugins = ["nlpsuite.testing.fixtures"]
