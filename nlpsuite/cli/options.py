@@ -16,7 +16,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--offline", action="store_true", help="never contact the hub (same as HF_HUB_OFFLINE=1)")
     group.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps or auto (default: auto)")
     group.add_argument("--dtype", default=None, help="float32, float16, bfloat16 or auto (default: auto)")
-    group.add_argument("--batch-size", type=positive_int, default=None, help="samples per batch")
+    group.add_argument(
+        "--batch-size", type=batch_size_value, default=None, metavar="N|auto",
+        help="samples per batch, or auto (the task's preferred size; the default)",
+    )
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")
     group.add_argument("--src", help="source language code (e.g. en), for tasks that take one")
@@ -39,6 +42,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def batch_size_value(text: str) -> int | str:
+    """``--batch-size``: a positive whole number, or ``auto`` (the task's preferred size)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    return positive_int(text)
 
 
 def parse_value(text: str) -> Any:
@@ -74,7 +84,7 @@ def task_options_from(args: argparse.Namespace) -> TaskOptions:
         offline=args.offline,
         trust_remote_code=args.trust_remote_code,
         allow_pickle=args.allow_pickle,
-        batch_size=args.batch_size,
+        batch_size=None if args.batch_size == "auto" else args.batch_size,
         quiet=args.quiet,
         generation=parse_pairs(args.gen_kwargs, "--gen-kwargs"),
         task_args=task_args,
