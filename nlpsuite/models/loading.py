@@ -128,8 +128,17 @@ def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions)
     )
 
 
+def _quiet_local_loading(request: ModelRequest, options: TaskOptions) -> None:
+    """transformers draws a bar for every weight load; keep it only for hub downloads the user sees."""
+    if options.quiet or request.kind != "hub":
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T]) -> T:
     preflight(request, options)
+    _quiet_local_loading(request, options)
     try:
         return load()
     except (OSError, ValueError, EnvironmentError, ImportError, RuntimeError, KeyError) as exc:
