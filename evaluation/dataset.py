@@ -1,0 +1,257 @@
+"""Evaluation datasets: what ``--dataset`` names, resolved into samples for one task.
+
+A sample is ``{"id": str, "input": {task input fields}, "references": value}``.
+``--dataset`` may be absent (the task's registered ``<task>-sample``), a
+registered dataset name, a local JSONL/CSV/TSV file, two parallel plain-text
+files (``src.txt,ref.txt``), a Hugging Face id (``hf:org/name[:config][:split]``)
+or a sacrebleu test set (``sacrebleu:wmt14/en-de``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlpsuite.errors import InputError, UsageError
+from nlpsuite.records import coerce_field
+from nlpsuite.specs import TaskSpec
+
+TABULAR_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+
+
+@dataclass
+class EvalDataset:
+    """Samples for one task plus what identifies them (recorded in results.json and the cache key)."""
+
+    name: str
+    source: str
+    version: str | None
+    samples: list[dict[str, Any]]
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[str]:
+        return [s["id"] for s in self.samples]
+
+    def ids_sha256(self) -> str:
+        return ids_sha256(self.ids)
+
+    def identity(self) -> str:
+        """What the prediction cache keys this dataset by (name, source and version)."""
+        return f"{self.source}@{self.version or ''}"
+
+    def limited(self, limit: int | None) -> EvalDataset:
+        if limit is None:
+            return self
+        return EvalDataset(self.name, self.source, self.version, self.samples[:limit], dict(self.columns))
+
+    def describe(self) -> dict[str, Any]:
+        """The ``dataset`` block of results.json."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "n": len(self.samples),
+            "ids_sha256": self.ids_sha256(),
+            "version": self.version,
+            "columns": dict(self.columns),
+        }
+
+
+def ids_sha256(ids: Iterable[str]) -> str:
+    """SHA-256 of the sorted sample ids joined by newlines: equal iff two runs cover the same samples."""
+    return hashlib.sha256("\n".join(sorted(str(i) for i in ids)).encode("utf-8")).hexdigest()
+
+
+def parse_columns(text: str | None, task: TaskSpec) -> dict[str, str]:
+    """``"source=en,target=de"`` → ``{"source": "en", "target": "de"}`` (task field → dataset column)."""
+    if not text:
+        return {}
+    known = ["id", *(f.name for f in task.input_fields)]
+    if task.reference_field:
+        known.append(task.reference_field)
+    mapping: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, column = item.partition("=")
+        name, column = name.strip(), column.strip()
+        if not sep or not name or not column:
+            raise UsageError(f"--columns item {item!r} is not FIELD=COLUMN", hint="e.g. --columns text=sentence,label=sentiment")
+        if name not in known:
+            raise UsageError(
+                f"--columns names field {name!r}, which task {task.name!r} does not have",
+                hint=f"the task's fields are: {', '.join(known)}",
+            )
+        mapping[name] = column
+    return mapping
+
+
+def lookup(row: Mapping[str, Any], column: str) -> Any:
+    """A column's value; dotted names reach into nested objects (``translation.de``)."""
+    if column in row:
+        return row[column]
+    value: Any = row
+    for part in column.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _coerce(field_type: str, value: Any) -> Any:
+    if field_type == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return coerce_field(field_type, value)
+
+
+@dataclass
+class RowMapper:
+    """Turns raw rows (a dict per JSONL line / CSV row / HF example) into samples for ``task``.
+
+    ``where`` names the input for error messages (``data.csv``); ``task_args``
+    supply input fields given once for all rows (``--src en`` → ``src_lang``).
+    """
+
+    task: TaskSpec
+    columns: Mapping[str, str]
+    where: str
+    task_args: Mapping[str, Any] = field(default_factory=dict)
+    require_reference: bool = True
+    _seen: dict[str, str] = field(default_factory=dict)
+
+    def column_for(self, name: str) -> str:
+        return self.columns.get(name, name)
+
+    def check_header(self, found: Iterable[str]) -> None:
+        """Fail before reading rows when a required column is absent, listing the columns found."""
+        found = list(found)
+        missing = [self.column_for(n) for n in self.required_fields() if not self._has(found, self.column_for(n))]
+        if missing:
+            raise self._missing_error(missing, found)
+
+    def required_fields(self) -> list[str]:
+        names = [f.name for f in self.task.input_fields if f.required and f.name not in self.task_args and f.default is None]
+        if self.require_reference and self.task.reference_field:
+            names.append(self.task.reference_field)
+        if "id" in self.columns:
+            names.append("id")
+        return names
+
+    @staticmethod
+    def _has(found: list[str], column: str) -> bool:
+        return column in found or column.split(".")[0] in found
+
+    def _missing_error(self, missing: list[str], found: list[str], line: str = "") -> InputError:
+        plural = "s" if len(missing) > 1 else ""
+        mapped = {k: v for k, v in self.columns.items() if k != v}
+        hint = (
+            f"name the columns as the task expects, or map them with --columns FIELD=COLUMN "
+            f"(e.g. --columns {self.required_fields()[0]}={found[0] if found else 'COLUMN'})"
+        )
+        if mapped:
+            hint += f"; current mapping: {', '.join(f'{k}={v}' for k, v in mapped.items())}"
+        return InputError(
+            f"{self.where}{line}: missing column{plural} {', '.join(repr(m) for m in missing)} for task "
+            f"{self.task.name!r} (columns found: {', '.join(found) or 'none'})",
+            hint=hint,
+        )
+
+    def sample(self, row: Mapping[str, Any], number: int, line: int | None = None) -> dict[str, Any]:
+        """The sample for data row ``number`` (1-based), found at ``line`` of the file."""
+        at = f":{line}" if line is not None else ""
+        missing = [self.column_for(n) for n in self.required_fields() if lookup(row, self.column_for(n)) is None]
+        if missing:
+            raise self._missing_error(missing, list(row), at)
+        raw_id = lookup(row, self.column_for("id"))
+        sample_id = str(raw_id) if raw_id is not None and str(raw_id).strip() else str(number)
+        if sample_id in self._seen:
+            raise InputError(
+                f"{self.where}{at}: sample id {sample_id!r} appears twice (first at {self._seen[sample_id]})",
+                hint="ids must be unique; drop the id column to number rows instead",
+            )
+        self._seen[sample_id] = f"{self.where}{at}" if at else f"row {number}"
+        inputs: dict[str, Any] = {}
+        for spec_field in self.task.input_fields:
+            value = lookup(row, self.column_for(spec_field.name))
+            if value is None and spec_field.name in self.task_args:
+                value = self.task_args[spec_field.name]
+            if value is not None:
+                inputs[spec_field.name] = _coerce(spec_field.type, value)
+        reference = None
+        if self.task.reference_field:
+            reference = lookup(row, self.column_for(self.task.reference_field))
+        return {"id": sample_id, "input": inputs, "references": reference}
+
+
+def input_hash(inputs: Mapping[str, Any]) -> str:
+    """SHA-256 of a sample's input fields (canonical JSON): part of the prediction cache key."""
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resolve_dataset(
+    task: TaskSpec,
+    reference: str | None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    task_args: Mapping[str, Any] | None = None,
+    offline: bool = False,
+) -> EvalDataset:
+    """Load what ``--dataset`` names for ``task`` (see the module docstring for the forms)."""
+    from nlpsuite.evaluation import dataset_files, dataset_online
+    from nlpsuite.registry import find_dataset
+
+    columns = dict(columns or {})
+    task_args = dict(task_args or {})
+    if reference is None:
+        name = f"{task.name}-sample"
+        spec = find_dataset(name)
+        if spec is None:
+            raise UsageError(
+                f"task {task.name!r} has no built-in sample dataset ({name!r} is not registered)",
+                hint="pass --dataset FILE.jsonl|.csv|.tsv, or a dataset name from `nlpsuite plugins`",
+            )
+        return _registered(task, spec, columns, task_args)
+    reference = reference.strip()
+    for prefix, loader in (("hf:", dataset_online.load_hf), ("sacrebleu:", dataset_online.load_sacrebleu)):
+        if reference.startswith(prefix):
+            return loader(task, reference[len(prefix):], columns=columns, task_args=task_args, offline=offline)
+    if "," in reference:
+        parts = [p.strip() for p in reference.split(",")]
+        return dataset_files.load_parallel_text(task, parts, task_args=task_args)
+    path = Path(reference).expanduser()
+    if path.exists():
+        if path.suffix.lower() == ".txt":
+            return dataset_files.load_parallel_text(task, [str(path)], task_args=task_args)
+        return dataset_files.load_table(task, path, columns=columns, task_args=task_args)
+    spec = find_dataset(reference)
+    if spec is not None:
+        return _registered(task, spec, columns, task_args)
+    if path.suffix.lower() in (*TABULAR_SUFFIXES, ".txt") or "/" in reference:
+        raise InputError(f"dataset file {reference!r} does not exist", hint="check the path")
+    from nlpsuite.registry import get_datasets
+
+    known = ", ".join(d.name for d in get_datasets(task.name)) or "none"
+    raise UsageError(
+        f"--dataset {reference!r} is neither a file nor a registered dataset (datasets for task {task.name!r}: {known})",
+        hint="pass a .jsonl/.csv/.tsv file, SRC.txt,REF.txt, hf:org/name[:config][:split] or sacrebleu:TESTSET/LANGPAIR",
+    )
+
+
+def _registered(task: TaskSpec, spec: Any, columns: Mapping[str, str], task_args: Mapping[str, Any]) -> EvalDataset:
+    if spec.task != task.name:
+        raise UsageError(
+            f"dataset {spec.name!r} is for task {spec.task!r}, not {task.name!r}",
+            hint=f"pass --task {spec.task}, or a dataset made for {task.name!r}",
+        )
+    mapper = RowMapper(task, columns, where=f"dataset {spec.name}", task_args=task_args)
+    samples = [mapper.sample(row, number) for number, row in enumerate(spec.load(), start=1)]
+    return EvalDataset(name=spec.name, source=f"registered:{spec.name}", version=spec.version, samples=samples,
+                       columns=dict(columns))

@@ -1,0 +1,344 @@
+"""The evaluation run: dataset → predict (cached, resumable) → score → run directory → reports.
+
+The harness reaches tasks only through :func:`nlpsuite.runtime.load_task` and
+:meth:`LoadedTask.predict`, so a third-party task is evaluable unchanged.
+Scoring reads stored predictions only; :func:`rescore_run` redoes it for a run
+directory without loading any model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
+from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
+from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
+from nlpsuite.specs import TaskOptions, TaskSpec
+
+DEFAULT_RUNS_DIR = Path("nlpsuite-runs")
+DEFAULT_BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """Everything ``nlpsuite eval`` was asked for.
+
+    ``options.batch_size`` ``None`` means auto (the task's preferred size).
+    ``columns`` is the ``--columns`` text or a field → column mapping.
+    """
+
+    task: str
+    model: str | None = None
+    dataset: str | None = None
+    columns: str | Mapping[str, str] | None = None
+    limit: int | None = None
+    options: TaskOptions = field(default_factory=TaskOptions)
+    metric_args: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    seed: int = 0
+    output_dir: Path | None = None
+    use_cache: bool = True
+    n_bootstrap: int = DEFAULT_BOOTSTRAP
+    command: str | None = None
+
+
+@dataclass
+class PredictStats:
+    predict_s: float = 0.0
+    n_batches: int = 0
+    predicted: int = 0
+    cached: int = 0
+
+
+def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str, dict[str, Any]]:
+    """``"bleu.tokenize=intl,rouge1.use_stemmer=false"`` → ``{"bleu": {"tokenize": "intl"}, …}``."""
+    from nlpsuite.cli.options import parse_pairs
+
+    pairs = parse_pairs(text or [], "--metric-args")
+    result: dict[str, dict[str, Any]] = {}
+    for dotted, value in pairs.items():
+        metric, sep, key = dotted.partition(".")
+        if not sep or not key:
+            raise UsageError(f"--metric-args {dotted!r} is not METRIC.KEY=VALUE", hint="e.g. --metric-args bleu.tokenize=intl")
+        if metric not in task.metrics:
+            raise UsageError(
+                f"--metric-args names metric {metric!r}, which task {task.name!r} does not use",
+                hint=f"the task's metrics: {', '.join(task.metrics) or 'none'}",
+            )
+        result.setdefault(metric, {})[key] = value
+    return result
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and (when loaded) torch, so sampling-based generation repeats."""
+    random.seed(seed)
+    try:
+        import numpy
+
+        numpy.random.seed(seed % (2**32))
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "x"
+
+
+def default_run_dir(task: str, dataset: EvalDataset, model_name: str, key: str) -> Path:
+    """A stable directory per (task, dataset, model, config): rerunning a command lands in the same place."""
+    return DEFAULT_RUNS_DIR / f"{_slug(task)}-{_slug(dataset.name)}-{_slug(model_name.split('/')[-1])}-{key[:10]}"
+
+
+def _text_length(spec: TaskSpec, inputs: Mapping[str, Any]) -> int:
+    return sum(len(inputs.get(name) or "") for name in spec.text_fields)
+
+
+def predict_with_cache(
+    loaded: Any,
+    dataset: EvalDataset,
+    *,
+    cache: PredictionCache | None,
+    key: str,
+    on_progress: Any = None,
+) -> tuple[list[dict[str, Any]], PredictStats]:
+    """One output per sample, in dataset order: stored ones from the cache, the rest predicted
+    in length-sorted batches, each batch committed to the cache before the next starts."""
+    stats = PredictStats()
+    samples = dataset.samples
+    hashes = [input_hash(s["input"]) for s in samples]
+    dataset_key = dataset.identity()
+    stored = cache.lookup(key, dataset_key, list(zip(dataset.ids, hashes))) if cache is not None else {}
+    outputs: list[dict[str, Any] | None] = [stored.get(s["id"]) for s in samples]
+    stats.cached = sum(o is not None for o in outputs)
+    todo = [i for i, o in enumerate(outputs) if o is None]
+    # Sort across the whole remainder (longest first), then hand LoadedTask one batch at a time:
+    # the same padding savings as one big call, plus a commit point per batch.
+    todo.sort(key=lambda i: (-_text_length(loaded.spec, samples[i]["input"]), i))
+    batch_size = loaded.batch_size
+    if on_progress is not None:
+        on_progress.update(stats.cached)
+    for start in range(0, len(todo), batch_size):
+        chunk = todo[start : start + batch_size]
+        began = time.perf_counter()
+        results = loaded.predict([dict(samples[i]["input"]) for i in chunk], progress=on_progress)
+        stats.predict_s += time.perf_counter() - began
+        stats.n_batches += 1
+        stats.predicted += len(chunk)
+        for index, result in zip(chunk, results):
+            outputs[index] = result
+        if cache is not None:
+            cache.store(key, dataset_key, [
+                (samples[i]["id"], hashes[i], result) for i, result in zip(chunk, results) if "error" not in result
+            ])
+    return outputs, stats  # type: ignore[return-value]
+
+
+def sample_rows(dataset: EvalDataset, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """samples.jsonl rows (scores filled in by scoring)."""
+    rows = []
+    for sample, output in zip(dataset.samples, outputs):
+        error = output.get("error") if isinstance(output, dict) else "no output"
+        rows.append({
+            "id": sample["id"],
+            "input": sample["input"],
+            "references": sample["references"],
+            "prediction": None if error else output,
+            "error": error,
+            "scores": {},
+        })
+    return rows
+
+
+def score_rows(spec: TaskSpec, rows: list[dict[str, Any]], *, metric_args: Mapping[str, Any], seed: int,
+               n_bootstrap: int) -> dict[str, Any]:
+    """Metrics from stored predictions only; fills each row's ``scores``."""
+    from nlpsuite.evaluation.scoring import score_samples
+
+    if not spec.metrics:
+        return {}
+    scored = score_samples(spec, rows, metric_args={k: dict(v) for k, v in metric_args.items()}, seed=seed,
+                           n_bootstrap=n_bootstrap)
+    for row in rows:
+        row["scores"] = dict(scored.per_sample.get(row["id"], {}))
+    return dict(scored.metrics)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class EvalOutcome:
+    run_dir: Path
+    results: dict[str, Any]
+    samples: list[dict[str, Any]]
+    reports: list[Path]
+    report_error: str | None = None
+
+
+def run_eval(
+    request: EvalRequest,
+    *,
+    notify: Callable[[str], None] | None = None,
+) -> EvalOutcome:
+    """Run the whole evaluation and write the run directory; returns what was written."""
+    from nlpsuite._privacy import offline_requested
+    from nlpsuite.evaluation.provenance import model_identity, reproducibility_record, task_provider
+    from nlpsuite.registry import get_task
+    from nlpsuite.runtime import load_task, print_notice
+
+    began = time.perf_counter()
+    spec = get_task(request.task)
+    options = request.options
+    columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
+        else dict(request.columns)
+    offline = options.offline or offline_requested()
+    # Data problems surface before any model loads.
+    dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
+    dataset = dataset.limited(request.limit)
+    unknown = [m for m in request.metric_args if m not in spec.metrics]
+    if unknown:
+        raise UsageError(f"--metric-args names metric {unknown[0]!r}, which task {spec.name!r} does not use",
+                         hint=f"the task's metrics: {', '.join(spec.metrics) or 'none'}")
+
+    loaded = load_task(spec.name, request.model, replace(options, offline=offline or options.offline),
+                       notify=notify or print_notice)
+    provider = task_provider(spec.name)
+    task_config = loaded.config()
+    key_description = {
+        "task": spec.name,
+        "task_plugin": provider,
+        "model": model_identity(loaded),
+        "task_config": task_config,
+        "generation": dict(options.generation),
+        "task_args": dict(options.task_args),
+    }
+    key = config_key(key_description)
+    run_key = hashlib.sha256(canonical_json({
+        "config": key, "dataset": dataset.identity(), "ids": dataset.ids_sha256(), "limit": request.limit,
+        "metric_args": request.metric_args, "seed": request.seed, "bootstrap": request.n_bootstrap,
+    }).encode()).hexdigest()
+    run_dir = Path(request.output_dir) if request.output_dir else default_run_dir(spec.name, dataset, loaded.model.name, run_key)
+
+    seed_everything(request.seed)
+    from nlpsuite.batching import progress_bar
+
+    bar = progress_bar(len(dataset.samples), quiet=options.quiet, desc=f"eval {spec.name}")
+    cache = PredictionCache.open_default() if request.use_cache else None
+    try:
+        if cache is not None:
+            cache.remember_config(key, key_description)
+        outputs, stats = predict_with_cache(loaded, dataset, cache=cache, key=key, on_progress=bar)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+
+    rows = sample_rows(dataset, outputs)
+    metrics = score_rows(spec, rows, metric_args=request.metric_args, seed=request.seed, n_bootstrap=request.n_bootstrap)
+    wall_s = time.perf_counter() - began
+    device = loaded.model.device
+    results = {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "task": spec.name,
+        "dataset": dataset.describe(),
+        "model": loaded.model.to_dict(),
+        "config": {
+            "task": task_config,
+            "batch_size": loaded.batch_size,
+            "gen_kwargs": dict(options.generation),
+            "task_args": dict(options.task_args),
+            "metric_args": {k: dict(v) for k, v in request.metric_args.items()},
+            "seed": request.seed,
+            "limit": request.limit,
+        },
+        "metrics": metrics,
+        "runtime": {
+            "wall_s": round(wall_s, 3),
+            "predict_s": round(stats.predict_s, 3),
+            "samples_per_s": round(stats.predicted / stats.predict_s, 2) if stats.predict_s > 0 else None,
+            "batch_size": loaded.batch_size,
+            "batch_size_requested": options.batch_size or "auto",
+            "n_batches": stats.n_batches,
+            "cached_samples": stats.cached,
+            "predicted_samples": stats.predicted,
+            "failed_samples": sum(r["error"] is not None for r in rows),
+            "device": device,
+            "cache_key": key,
+        },
+        "reproducibility": reproducibility_record(seed=request.seed, device=device, command=request.command,
+                                                  plugin_package=provider.get("distribution")),
+        "reportable": request.limit is None,
+        "created": _now(),
+    }
+    write_run(run_dir, results, rows)
+    reports, report_error = _write_reports(run_dir)
+    return EvalOutcome(run_dir=run_dir, results=results, samples=rows, reports=reports, report_error=report_error)
+
+
+def _write_reports(run_dir: Path) -> tuple[list[Path], str | None]:
+    """Reports come after results are safely written; a report failure never loses the results."""
+    try:
+        from nlpsuite.evaluation.report import write_reports
+
+        return list(write_reports(run_dir)), None
+    except Exception as exc:  # noqa: BLE001 - results.json is the product; the report is a view of it
+        return [], f"{type(exc).__name__}: {exc}"
+
+
+def _recorded_bootstrap(results: Mapping[str, Any]) -> int:
+    for metric in (results.get("metrics") or {}).values():
+        resamples = (metric.get("ci") or {}).get("n_resamples") if isinstance(metric, dict) else None
+        if isinstance(resamples, int) and resamples > 0:
+            return resamples
+    return DEFAULT_BOOTSTRAP
+
+
+def rescore_run(
+    run_dir: Path,
+    *,
+    metric_args: Mapping[str, Mapping[str, Any]] | None = None,
+    seed: int | None = None,
+    n_bootstrap: int | None = None,
+) -> EvalOutcome:
+    """Recompute metrics (and reports) of a run directory from its stored predictions; loads no model.
+
+    ``metric_args``, ``seed`` and ``n_bootstrap`` default to those the run was made with.
+    """
+    from nlpsuite.registry import get_task
+
+    record: RunRecord = read_run(Path(run_dir))
+    results = record.results
+    spec = get_task(results["task"])
+    config = results.setdefault("config", {})
+    if metric_args is None:
+        metric_args = config.get("metric_args") or {}
+    else:
+        unknown = [m for m in metric_args if m not in spec.metrics]
+        if unknown:
+            raise UsageError(f"--metric-args names metric {unknown[0]!r}, which task {spec.name!r} does not use",
+                             hint=f"the task's metrics: {', '.join(spec.metrics) or 'none'}")
+    if seed is None:
+        seed = int(config.get("seed") or 0)
+    if n_bootstrap is None:
+        n_bootstrap = _recorded_bootstrap(results)
+    rows = record.samples
+    results["metrics"] = score_rows(spec, rows, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap)
+    config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
+    config["seed"] = seed
+    results["rescored"] = _now()
+    write_run(record.directory, results, rows)
+    reports, report_error = _write_reports(record.directory)
+    return EvalOutcome(run_dir=record.directory, results=results, samples=rows, reports=reports, report_error=report_error)

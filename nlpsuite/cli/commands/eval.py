@@ -1,0 +1,103 @@
+"""``nlpsuite eval``: evaluate a task's model on a dataset; writes results.json, samples.jsonl and reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from nlpsuite.cli.options import add_model_options, notifier, positive_int, task_options_from
+
+HELP = "evaluate a task's model on a dataset (cached and resumable); writes results.json, samples.jsonl and reports"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", "-t", required=True, help="task name (see `nlpsuite tasks`)")
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--dataset", "-d",
+        help="FILE.jsonl|.csv|.tsv, SRC.txt,REF.txt, a registered dataset name, hf:org/name[:config][:split] "
+        "or sacrebleu:TESTSET/SRC-TGT (default: the task's built-in sample)",
+    )
+    data.add_argument("--columns", metavar="FIELD=COLUMN,...", help="map task fields to dataset columns, e.g. text=sentence")
+    data.add_argument("--limit", type=positive_int, help="evaluate only the first N samples (marks the run non-reportable)")
+    scoring = parser.add_argument_group("scoring")
+    scoring.add_argument("--metric-args", default="", metavar="METRIC.KEY=VALUE,...",
+                         help="metric settings, e.g. bleu.tokenize=intl")
+    scoring.add_argument("--seed", type=int, default=0, help="seed for bootstrap CIs and sampling (default 0)")
+    scoring.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
+                         help="bootstrap resamples for confidence intervals (default 1000)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-dir", "-o", help="run directory (default: nlpsuite-runs/<task>-<dataset>-<model>-<config hash>)")
+    out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
+    add_model_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nlpsuite.evaluation.provenance import command_line
+    from nlpsuite.evaluation.runner import EvalRequest, parse_metric_args, run_eval
+    from nlpsuite.registry import get_task
+
+    spec = get_task(args.task)
+    request = EvalRequest(
+        task=spec.name,
+        model=args.model,
+        dataset=args.dataset,
+        columns=args.columns,
+        limit=args.limit,
+        options=task_options_from(args),
+        metric_args=parse_metric_args(args.metric_args, spec),
+        seed=args.seed,
+        output_dir=Path(args.output_dir) if args.output_dir else None,
+        use_cache=not args.no_cache,
+        n_bootstrap=args.bootstrap,
+        command=command_line(),
+    )
+    outcome = run_eval(request, notify=notifier(args))
+    print_summary(outcome.results, outcome.run_dir)
+    if outcome.report_error:
+        print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); results are complete",
+              file=sys.stderr)
+    return 0
+
+
+def format_metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for name, metric in metrics.items():
+        ci = metric.get("ci") or {}
+        low, high = ci.get("low"), ci.get("high")
+        span = f"[{_num(low)}, {_num(high)}]" if low is not None and high is not None else "-"
+        failed = metric.get("n_failed") or 0
+        rows.append((name, _num(metric.get("value")), span, f"{metric.get('n', '')}" + (f" ({failed} failed)" if failed else "")))
+    return rows
+
+
+def _num(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, (int, float)) else str(value)
+
+
+def print_summary(results: dict[str, Any], run_dir: Any) -> None:
+    """The short table every eval and rescore ends with: metric, value, 95% CI, n; then the run directory."""
+    from nlpsuite.cli.table import print_table
+
+    model = results.get("model", {})
+    dataset = results.get("dataset", {})
+    sys.stdout.write(f"task {results.get('task')}  model {model.get('name')}  dataset {dataset.get('name')} (n={dataset.get('n')})\n")
+    if model.get("fallback"):
+        sys.stdout.write(f"note: {model.get('notice')}\n")
+    metrics = results.get("metrics") or {}
+    if metrics:
+        print_table(("metric", "value", "95% CI", "n"), format_metric_rows(metrics))
+    else:
+        sys.stdout.write("no metrics (the task names none)\n")
+    runtime = results.get("runtime") or {}
+    if runtime.get("failed_samples"):
+        sys.stdout.write(f"{runtime['failed_samples']} samples failed; see their \"error\" in samples.jsonl\n")
+    if runtime.get("cached_samples"):
+        sys.stdout.write(f"{runtime['cached_samples']} predictions reused from the cache\n")
+    if not results.get("reportable", True):
+        sys.stdout.write("not reportable: --limit evaluated a subset\n")
+    sys.stdout.write(f"run directory: {run_dir}\n")
+    sys.stdout.flush()
