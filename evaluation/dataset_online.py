@@ -6,6 +6,7 @@ the network then (users behind firewalls get a clear answer, not a timeout).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,7 @@ def parse_hf_reference(text: str) -> tuple[str, str | None, str, str | None]:
     With one extra part, a usual split name (train/validation/test/…, or a
     slice such as ``test[:100]``) is the split, anything else the config.
     """
-    parts = text.split(":")
+    parts = re.split(r":(?![^\[]*\])", text)  # a slice such as train[:100] keeps its colon
     name, _, revision = parts[0].partition("@")
     if not name or len(parts) > 3:
         raise UsageError(f"hf:{text!r} is not a Hugging Face dataset reference", hint="write hf:org/name[:config][:split]")
