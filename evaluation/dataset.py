@@ -41,8 +41,13 @@ class EvalDataset:
         return ids_sha256(self.ids)
 
     def identity(self) -> str:
-        """What the prediction cache keys this dataset by (name, source and version)."""
-        return f"{self.source}@{self.version or ''}"
+        """What the prediction cache keys this dataset by: its source (file path, registered name, hub id/split).
+
+        Not its version or content hash: each cached prediction is also keyed by
+        its own input hash, so it is only ever reused for the very same input,
+        and editing one line of a file re-predicts that line alone.
+        """
+        return self.source
 
     def limited(self, limit: int | None) -> EvalDataset:
         if limit is None:
