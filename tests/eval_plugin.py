@@ -1,6 +1,6 @@
 """A third-party-style plugin for the harness tests: two tasks that need no torch.
 
-* ``keywords``: labels a text ``positive`` when it holds a word from the model's
+* ``kwlabel``: labels a text ``positive`` when it holds a word from the model's
   ``keywords.txt`` (a "model directory" the test writes; rewriting the file is
   retraining it).  ``--gen-kwargs marker=WORD`` adds a word, standing in for a
   generation setting that changes predictions.
@@ -73,7 +73,7 @@ class EvalTestPlugin:
     def register_tasks(self) -> list[TaskSpec]:
         return [
             TaskSpec(
-                name="keywords",
+                name="kwlabel",
                 description="label text positive when it holds a keyword",
                 input_fields=[FieldSpec("text")],
                 output_fields=[FieldSpec("label", "label"), FieldSpec("score", "number")],
@@ -96,7 +96,7 @@ class EvalTestPlugin:
     @hookimpl
     def register_datasets(self) -> list[DatasetSpec]:
         return [
-            DatasetSpec(name="keywords-sample", task="keywords", description="four reviews",
+            DatasetSpec(name="kwlabel-sample", task="kwlabel", description="four reviews",
                         load=lambda: iter(SAMPLE_RECORDS), version="1"),
         ]
 

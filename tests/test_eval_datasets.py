@@ -22,7 +22,7 @@ def eval_registry():
 
 @pytest.fixture
 def keywords():
-    return get_task("keywords")
+    return get_task("kwlabel")
 
 
 def write(path, text):
@@ -125,13 +125,13 @@ def test_parallel_text_files_of_different_length(tmp_path):
 
 def test_default_is_the_tasks_registered_sample(keywords):
     data = resolve_dataset(keywords, None)
-    assert data.name == "keywords-sample" and data.source == "registered:keywords-sample"
+    assert data.name == "kwlabel-sample" and data.source == "registered:kwlabel-sample"
     assert [s["id"] for s in data.samples] == [r["id"] for r in SAMPLE_RECORDS]
 
 
 def test_registered_dataset_for_another_task_is_refused():
-    with pytest.raises(UsageError, match="is for task 'keywords'"):
-        resolve_dataset(get_task("copyedit"), "keywords-sample")
+    with pytest.raises(UsageError, match="is for task 'kwlabel'"):
+        resolve_dataset(get_task("copyedit"), "kwlabel-sample")
 
 
 def test_unknown_dataset_says_what_is_accepted(keywords, tmp_path):

@@ -44,7 +44,7 @@ def workspace(tmp_path):
 
 
 def command(ws: Path, out: str, *extra: str) -> list[str]:
-    return [sys.executable, str(ws / "cli.py"), "eval", "--task", "keywords", "--model", str(ws / "model"),
+    return [sys.executable, str(ws / "cli.py"), "eval", "--task", "kwlabel", "--model", str(ws / "model"),
             "--dataset", str(ws / "data.jsonl"), "--batch-size", "1", "--output-dir", str(ws / out), "--quiet", *extra]
 
 

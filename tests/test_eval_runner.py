@@ -52,7 +52,7 @@ def model_dir(tmp_path):
 
 def evaluate(model_dir, data_file, out, **changes):
     options = changes.pop("options", TaskOptions(quiet=True))
-    request = EvalRequest(task="keywords", model=str(model_dir), dataset=str(data_file), output_dir=out,
+    request = EvalRequest(task="kwlabel", model=str(model_dir), dataset=str(data_file), output_dir=out,
                           options=options, command="nlpsuite eval …", **changes)
     return run_eval(request, notify=lambda _m: None)
 
@@ -64,7 +64,7 @@ def predicted_texts(calls: Path) -> list[str]:
 def test_results_and_samples_follow_the_shared_format(model_dir, data_file, tmp_path):
     outcome = evaluate(model_dir, data_file, tmp_path / "run")
     results = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert results["schema_version"] == 1 and results["task"] == "keywords"
+    assert results["schema_version"] == 1 and results["task"] == "kwlabel"
     assert results["dataset"]["n"] == 6 and results["dataset"]["name"] == "reviews.jsonl"
     assert results["model"]["kind"] == "local" and results["model"]["fallback"] is False
     assert results["config"]["batch_size"] == 4 and results["config"]["seed"] == 0
