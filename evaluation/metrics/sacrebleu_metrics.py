@@ -60,9 +60,15 @@ def _frozen(args: Mapping[str, Any]) -> str:
     return json.dumps(dict(args), sort_keys=True)
 
 
+@lru_cache(maxsize=None)
+def _default_object(name: str) -> Any:
+    # the common no-arguments case skips serialising args on every resample
+    return _metric_object(name, "{}")
+
+
 def _score_from_totals(name: str) -> SummedStatsAggregate:
     def from_totals(totals: np.ndarray, args: Mapping[str, Any]) -> float:
-        metric = _metric_object(name, _frozen(args))
+        metric = _metric_object(name, _frozen(args)) if args else _default_object(name)
         # lists, because BLEU's add-k smoothing adds to the counts in place
         return float(metric._compute_score_from_stats([float(x) for x in totals]).score)
 

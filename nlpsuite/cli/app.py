@@ -16,7 +16,7 @@ from nlpsuite import __version__
 from nlpsuite.errors import NlpsuiteError
 
 #: Built-in subcommands, each a module under ``nlpsuite.cli.commands``.
-BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "eval", "rescore")
+BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "eval", "rescore", "compare")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,164 @@
+"""Compare two run directories metric by metric, from their stored samples only.
+
+Refuses runs that cannot be paired: different tasks, different sample sets
+(dataset id hash or the id lists differ) or different references for the same
+sample id, and metrics scored with different arguments.  Both runs are
+rescored with the current metric code over the same aligned samples, then
+:func:`nlpsuite.evaluation.significance.paired_tests` runs per metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.results import RunRecord
+from nlpsuite.evaluation.scoring import compute_metric, is_failed, metric_arguments
+from nlpsuite.evaluation.significance import DEFAULT_ALPHA, PairedTestResult, paired_tests
+from nlpsuite.registry import get_metric
+
+_SHOW_IDS = 3
+
+
+@dataclass
+class Comparison:
+    """The outcome of comparing run A (baseline) with run B."""
+
+    task: str
+    dataset: str
+    n: int
+    tests: list[PairedTestResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    alpha: float = DEFAULT_ALPHA
+
+    def to_dict(self, run_a: str, run_b: str) -> dict[str, Any]:
+        return {
+            "run_a": run_a,
+            "run_b": run_b,
+            "task": self.task,
+            "dataset": self.dataset,
+            "n": self.n,
+            "alpha": self.alpha,
+            "warnings": self.warnings,
+            "tests": [t.to_dict(self.alpha) for t in self.tests],
+        }
+
+
+def _ids(run: RunRecord) -> list[str]:
+    return [str(s.get("id")) for s in run.samples]
+
+
+def _sample_examples(ids: Sequence[str]) -> str:
+    shown = ", ".join(repr(i) for i in list(ids)[:_SHOW_IDS])
+    return shown + (f" and {len(ids) - _SHOW_IDS} more" if len(ids) > _SHOW_IDS else "")
+
+
+def check_pairable(run_a: RunRecord, run_b: RunRecord) -> None:
+    """Raise :class:`UsageError` saying why two runs cannot be compared sample by sample."""
+    a, b = run_a.directory, run_b.directory
+    task_a, task_b = run_a.results.get("task"), run_b.results.get("task")
+    if task_a != task_b:
+        raise UsageError(
+            f"cannot compare runs of different tasks: {a} is {task_a!r}, {b} is {task_b!r}",
+            hint="compare two runs of the same task over the same dataset",
+        )
+    ids_a, ids_b = _ids(run_a), _ids(run_b)
+    for run, ids in ((run_a, ids_a), (run_b, ids_b)):
+        if len(set(ids)) != len(ids):
+            raise UsageError(f"{run.directory}: samples.jsonl repeats sample ids", hint="rerun the eval; each id must be unique")
+    only_a, only_b = sorted(set(ids_a) - set(ids_b)), sorted(set(ids_b) - set(ids_a))
+    hash_a = (run_a.results.get("dataset") or {}).get("ids_sha256")
+    hash_b = (run_b.results.get("dataset") or {}).get("ids_sha256")
+    if only_a or only_b or hash_a != hash_b:
+        parts = [f"{len(ids_a)} samples in {a}, {len(ids_b)} in {b}"]
+        if only_a:
+            parts.append(f"{len(only_a)} only in A ({_sample_examples(only_a)})")
+        if only_b:
+            parts.append(f"{len(only_b)} only in B ({_sample_examples(only_b)})")
+        if hash_a != hash_b:
+            parts.append("their dataset sample-id hashes differ")
+        raise UsageError(
+            "cannot compare runs over different sample sets: " + "; ".join(parts),
+            hint="run both evals on the same dataset with the same --limit (or none)",
+        )
+    refs_b = {str(s.get("id")): s.get("references") for s in run_b.samples}
+    differing = [str(s.get("id")) for s in run_a.samples if s.get("references") != refs_b[str(s.get("id"))]]
+    if differing:
+        raise UsageError(
+            f"cannot compare: {len(differing)} sample(s) have different references in the two runs "
+            f"({_sample_examples(differing)})",
+            hint="both runs must use the same dataset version and column mapping",
+        )
+
+
+def _metric_args(run: RunRecord) -> Mapping[str, Mapping[str, Any]]:
+    return (run.results.get("config") or {}).get("metric_args") or {}
+
+
+def choose_metrics(run_a: RunRecord, run_b: RunRecord, wanted: Sequence[str] | None) -> list[str]:
+    in_a = list((run_a.results.get("metrics") or {}).keys())
+    in_b = set((run_b.results.get("metrics") or {}).keys())
+    common = [m for m in in_a if m in in_b]
+    if not wanted:
+        if not common:
+            raise UsageError("the two runs share no metric", hint="rescore both runs with `nlpsuite rescore`")
+        return common
+    missing = [m for m in wanted if m not in common]
+    if missing:
+        raise UsageError(
+            f"metric(s) {', '.join(missing)} not scored in both runs",
+            hint=f"metrics in both runs: {', '.join(common) or 'none'}",
+        )
+    return list(wanted)
+
+
+def compare_runs(
+    run_a: RunRecord,
+    run_b: RunRecord,
+    *,
+    metrics: Sequence[str] | None = None,
+    n_resamples: int = 1000,
+    n_trials: int = 10000,
+    seed: int = 0,
+    alpha: float = DEFAULT_ALPHA,
+) -> Comparison:
+    """Paired tests per metric of run B against baseline run A."""
+    check_pairable(run_a, run_b)
+    names = choose_metrics(run_a, run_b, metrics)
+    order = {sid: i for i, sid in enumerate(_ids(run_a))}
+    samples_a = run_a.samples
+    samples_b = sorted(run_b.samples, key=lambda s: order[str(s.get("id"))])
+    comparison = Comparison(
+        task=str(run_a.results.get("task")),
+        dataset=str((run_a.results.get("dataset") or {}).get("name", "?")),
+        n=len(samples_a),
+        alpha=alpha,
+    )
+    for label, run in (("A", run_a), ("B", run_b)):
+        if not run.results.get("reportable", True):
+            limit = (run.results.get("config") or {}).get("limit")
+            comparison.warnings.append(
+                f"run {label} ({run.directory}) is not reportable"
+                + (f" (run with --limit {limit})" if limit is not None else "")
+                + "; treat the comparison as a smoke test"
+            )
+        failed = sum(1 for s in run.samples if is_failed(s))
+        if failed:
+            comparison.warnings.append(f"run {label} has {failed} failed sample(s), scored as empty or wrong predictions")
+    for name in names:
+        spec = get_metric(name)
+        args_a = metric_arguments(spec, _metric_args(run_a))
+        args_b = metric_arguments(spec, _metric_args(run_b))
+        if args_a != args_b:
+            raise UsageError(
+                f"metric {name!r} was scored with different arguments: A {args_a}, B {args_b}",
+                hint=f"rescore one run with the other's --metric-args, or leave {name!r} out with --metrics",
+            )
+        result_a, _ = compute_metric(spec, samples_a, args_a)
+        result_b, _ = compute_metric(spec, samples_b, args_b)
+        comparison.tests.extend(
+            paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
+        )
+    return comparison
