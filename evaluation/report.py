@@ -281,7 +281,10 @@ def render_html(view: ReportView) -> str:
         values = view.per_sample(name)
         scale = view.scale(name)
         body.append(f"<h2>Per-sample {_h(name)}</h2>")
-        body.append(histogram_svg(values, f"per-sample {name} over {len(values)} samples", 0.0, max(scale, max(values, default=0.0))))
+        # right/wrong scores (accuracy) get two bins; graded scores get twenty
+        bins = 2 if values and all(v in (0.0, 1.0) for v in values) else 20
+        body.append(histogram_svg(values, f"per-sample {name} over {len(values)} samples", 0.0,
+                                  max(scale, max(values, default=0.0)), bins=bins))
 
     confusion = view.confusion()
     if confusion:

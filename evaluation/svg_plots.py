@@ -41,9 +41,9 @@ class CIRow:
     higher_is_better: bool
 
 
-def metrics_ci_svg(rows: Sequence[CIRow], width: int = 640) -> str:
+def metrics_ci_svg(rows: Sequence[CIRow], width: int = 720) -> str:
     """One row per metric: a dot at the value and a whisker over the CI, each on its own 0–scale axis."""
-    left, right, row_h, top = 130, 90, 34, 10
+    left, right, row_h, top = 130, 160, 34, 10
     height = top + row_h * len(rows) + 10
     plot_w = width - left - right
     parts = [f'<svg class="plot" role="img" aria-label="metrics with confidence intervals" width="{width}" '
@@ -112,7 +112,8 @@ def confusion_matrix_svg(row_labels: Sequence[str], column_labels: Sequence[str]
     cell = 44
     label_w = max(80, 7 * max((len(str(label)) for label in [*row_labels, *column_labels]), default=4))
     left, top = label_w + 10, label_w + 10
-    width = left + cell * len(column_labels) + 10
+    # room on the right for the last column label, which is drawn rotated up and to the right
+    width = left + cell * len(column_labels) + label_w
     height = top + cell * len(row_labels) + 30
     parts = [f'<svg class="plot" role="img" aria-label="confusion matrix" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" style="{FONT}">']
