@@ -1,0 +1,319 @@
+"""Sequence-to-sequence generation with explicit settings, and fitting long texts into a model's window.
+
+Shared by the tasks that generate text from text (summarization, translation).
+Every generation setting a task uses is resolved here into one plain dict that
+the task records in its ``config()``; nothing is left to whatever a model's
+``generation_config.json`` happens to hold, except the model's structural token
+ids (start, end, padding, forced tokens), which are recorded separately.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nlpsuite.errors import UsageError
+
+#: Settings a user may give (``--gen-kwargs``) and their types.  Output-shape
+#: settings (``num_return_sequences``, ``return_dict_in_generate``) are left out:
+#: a task answers one text per input.
+USER_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "num_beams": int,
+    "max_new_tokens": int,
+    "min_new_tokens": int,
+    "max_length": int,
+    "min_length": int,
+    "length_penalty": (int, float),
+    "no_repeat_ngram_size": int,
+    "encoder_no_repeat_ngram_size": int,
+    "repetition_penalty": (int, float),
+    "early_stopping": (bool, str),
+    "do_sample": bool,
+    "temperature": (int, float),
+    "top_k": int,
+    "top_p": (int, float),
+    "typical_p": (int, float),
+    "min_p": (int, float),
+    "num_beam_groups": int,
+    "diversity_penalty": (int, float),
+    "max_time": (int, float),
+    "seed": int,
+}
+
+# A user's max_length replaces the task's default max_new_tokens (and min likewise):
+# the two ways of bounding length must not both be in force.
+_LENGTH_ALTERNATIVES = {"max_length": "max_new_tokens", "min_length": "min_new_tokens"}
+
+#: Used when neither the tokenizer nor the config states an input window (e.g. T5's relative positions).
+FALLBACK_WINDOW = 512
+
+
+def resolve_generation(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The effective generation settings: a task's ``defaults`` updated by the user's ``overrides``.
+
+    Raises :class:`UsageError` for an unknown setting, a value of the wrong type
+    or a combination ``transformers`` rejects.
+    """
+    for key, value in overrides.items():
+        if key not in USER_SETTINGS:
+            close = difflib.get_close_matches(key, list(USER_SETTINGS), n=1)
+            raise UsageError(
+                f"unknown generation setting {key!r}",
+                hint=(f"did you mean {close[0]!r}? " if close else "") + f"known settings: {', '.join(USER_SETTINGS)}",
+            )
+        expected = USER_SETTINGS[key]
+        if isinstance(value, bool) and expected in (int, (int, float)) or not isinstance(value, expected):
+            raise UsageError(
+                f"generation setting {key}={value!r} has the wrong type",
+                hint=f"give {key} as {_type_name(expected)}, e.g. --gen-kwargs {key}={_example(expected)}",
+            )
+    settings = dict(defaults)
+    for user_key, default_key in _LENGTH_ALTERNATIVES.items():
+        if user_key in overrides and default_key not in overrides:
+            settings.pop(default_key, None)
+    settings.update(overrides)
+    if settings.get("do_sample"):
+        settings.setdefault("seed", 0)
+    _check_combination(settings)
+    return settings
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(dict.fromkeys(names[t] for t in types))
+
+
+def _example(expected: type | tuple[type, ...]) -> str:
+    first = expected[0] if isinstance(expected, tuple) else expected
+    return {int: "4", float: "0.9", bool: "true", str: "never"}[first]
+
+
+def _check_combination(settings: Mapping[str, Any]) -> None:
+    from transformers import GenerationConfig
+
+    for key in ("num_beams", "max_new_tokens", "max_length"):
+        if key in settings and settings[key] < 1:
+            raise UsageError(f"generation setting {key}={settings[key]} must be at least 1", hint=f"e.g. {key}=4")
+    try:
+        GenerationConfig(**{k: v for k, v in settings.items() if k != "seed"}).validate(strict=True)
+    except ValueError as exc:
+        first = str(exc).strip().splitlines()
+        detail = next((line.lstrip("- ") for line in first[1:] if line.strip()), first[0] if first else "")
+        raise UsageError(f"generation settings {dict(settings)} do not fit together: {detail}", hint="adjust --gen-kwargs") from None
+
+
+def structural_generation_config(model: Any) -> dict[str, Any]:
+    """The token-id settings a model's own generation config contributes (recorded with results)."""
+    config = getattr(model, "generation_config", None)
+    if config is None:
+        return {}
+    keys = ("decoder_start_token_id", "bos_token_id", "eos_token_id", "pad_token_id", "forced_bos_token_id",
+            "forced_eos_token_id", "bad_words_ids", "suppress_tokens", "begin_suppress_tokens")
+    return {k: getattr(config, k) for k in keys if getattr(config, k, None) is not None}
+
+
+def input_window(model: Any, tokenizer: Any, limit: int | None = None) -> int:
+    """How many input tokens (special tokens included) the model reads: the smallest stated bound."""
+    bounds = []
+    tokenizer_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tokenizer_max, int) and 0 < tokenizer_max < 1_000_000:
+        bounds.append(tokenizer_max)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0:
+        bounds.append(positions)
+    if limit:
+        bounds.append(int(limit))
+    return min(bounds) if bounds else FALLBACK_WINDOW
+
+
+def cap_new_tokens(settings: dict[str, Any], model: Any) -> str | None:
+    """Lower ``max_new_tokens`` to what the decoder's learned positions allow; returns a note when it did."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    requested = settings.get("max_new_tokens")
+    if isinstance(positions, int) and isinstance(requested, int) and requested > positions - 1:
+        settings["max_new_tokens"] = positions - 1
+        return f"max_new_tokens lowered from {requested} to {positions - 1}: the model has {positions} decoder positions"
+    return None
+
+
+def token_counts(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Tokens per text, without special tokens."""
+    if not texts:
+        return []
+    encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    return [len(ids) for ids in encoded]
+
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class WindowedSpans:
+    """Pieces of a text, each fitting a token budget: ``spans`` are ``(start, end)`` offsets in the text."""
+
+    spans: list[tuple[int, int]]
+    split_inside_sentence: bool
+
+
+def fit_spans(
+    tokenizer: Any,
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    budget: int,
+    *,
+    pack: bool,
+) -> WindowedSpans:
+    """Cut ``text`` (given as sentence spans) into pieces of at most ``budget`` tokens.
+
+    A sentence longer than the budget is cut between words.  With ``pack`` the
+    pieces are then merged greedily, in order, while they fit (summarization
+    chunks); without it each sentence stays its own piece (translation).
+    Counts are per piece without special tokens, so ``budget`` should leave
+    room for those.
+    """
+    budget = max(1, budget)
+    counts = token_counts(tokenizer, [text[s:e] for s, e in sentences])
+    pieces: list[tuple[int, int, int]] = []
+    split_inside = False
+    for (start, end), count in zip(sentences, counts):
+        if count <= budget:
+            pieces.append((start, end, count))
+            continue
+        split_inside = True
+        pieces.extend(_cut_between_words(tokenizer, text, start, end, budget))
+    if not pack:
+        return WindowedSpans([(s, e) for s, e, _ in pieces], split_inside)
+    packed: list[tuple[int, int]] = []
+    current: list[int] | None = None  # [start, end, tokens]
+    for start, end, count in pieces:
+        if current is not None and current[2] + count <= budget:
+            current[1], current[2] = end, current[2] + count
+        else:
+            if current is not None:
+                packed.append((current[0], current[1]))
+            current = [start, end, count]
+    if current is not None:
+        packed.append((current[0], current[1]))
+    return WindowedSpans(packed, split_inside)
+
+
+def _cut_between_words(tokenizer: Any, text: str, start: int, end: int, budget: int) -> list[tuple[int, int, int]]:
+    words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+    counts = token_counts(tokenizer, [text[s:e] for s, e in words])
+    pieces: list[tuple[int, int, int]] = []
+    current: list[int] | None = None
+    for (w_start, w_end), count in zip(words, counts):
+        if current is not None and current[2] + count <= budget:
+            current[1], current[2] = w_end, current[2] + count
+        else:
+            if current is not None:
+                pieces.append((current[0], current[1], current[2]))
+            current = [w_start, w_end, count]
+    if current is not None:
+        pieces.append((current[0], current[1], current[2]))
+    return pieces
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Generated texts; per input, whether it was truncated to the window and whether the output
+    ran into ``max_new_tokens`` before the model ended it (then it is likely cut short)."""
+
+    texts: list[str]
+    truncated: list[bool]
+    input_tokens: list[int]
+    hit_length_limit: list[bool]
+
+
+def encode_inputs(
+    tokenizer: Any,
+    texts: Sequence[str],
+    window: int,
+    *,
+    prefix_ids: Sequence[int] | None = None,
+) -> tuple[list[list[int]], list[bool], list[int]]:
+    """Token ids per text, at most ``window`` long, with flags for the ones cut and their full lengths.
+
+    Without ``prefix_ids`` the tokenizer adds its own special tokens; with them
+    the ids are ``prefix_ids + tokens + [eos]`` (how M2M100 and NLLB mark the
+    source language), built here so a shared tokenizer is never mutated.
+    """
+    if prefix_ids is None:
+        full = tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]
+        ids, truncated = [], []
+        for text, row in zip(texts, full):
+            if len(row) > window:
+                ids.append(tokenizer(text, truncation=True, max_length=window)["input_ids"])
+                truncated.append(True)
+            else:
+                ids.append(list(row))
+                truncated.append(False)
+        return ids, truncated, [len(row) for row in full]
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    room = max(1, window - len(prefix_ids) - len(eos))
+    plain = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    ids = [[*prefix_ids, *row[:room], *eos] for row in plain]
+    return ids, [len(row) > room for row in plain], [len(row) + len(prefix_ids) + len(eos) for row in plain]
+
+
+def generate_texts(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    settings: Mapping[str, Any],
+    *,
+    window: int,
+    batch_size: int,
+    prefix_ids: Sequence[int] | None = None,
+    forced_bos_token_id: int | None = None,
+) -> Generated:
+    """Generate one text per input with exactly ``settings`` (dynamic padding, inference mode).
+
+    Settings not given fall back to the model's ``generation_config``; tasks
+    therefore give every length setting explicitly (``min_length=0`` included,
+    so a model's stored minimum does not apply unasked).
+
+    Inputs longer than ``window`` tokens are truncated and flagged in the
+    result, so the caller can warn: nothing is cut silently.
+    """
+    import torch
+
+    ids, truncated, lengths = encode_inputs(tokenizer, texts, window, prefix_ids=prefix_ids)
+    kwargs = {k: v for k, v in settings.items() if k != "seed"}
+    if forced_bos_token_id is not None:
+        kwargs["forced_bos_token_id"] = forced_bos_token_id
+    outputs: list[str] = []
+    unfinished: list[bool] = []
+    eos_ids = _eos_ids(model, tokenizer)
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        for start in range(0, len(ids), max(1, batch_size)):
+            batch = tokenizer.pad({"input_ids": ids[start : start + batch_size]}, padding=True, return_tensors="pt")
+            if settings.get("do_sample"):
+                torch.manual_seed(int(settings.get("seed", 0)))
+            generated = model.generate(
+                input_ids=batch["input_ids"].to(device),
+                attention_mask=batch["attention_mask"].to(device),
+                **kwargs,
+            )
+            outputs.extend(text.strip() for text in tokenizer.batch_decode(generated, skip_special_tokens=True))
+            if eos_ids and "max_new_tokens" in settings:
+                # Column 0 is the decoder start token, which is the end token itself for BART and M2M100.
+                ended = torch.isin(generated[:, 1:], torch.tensor(eos_ids, device=generated.device)).any(dim=1)
+                unfinished.extend((~ended).tolist())
+            else:
+                unfinished.extend([False] * len(generated))
+    return Generated(outputs, truncated, lengths, unfinished)
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    if eos is None:
+        return []
+    return [int(e) for e in eos] if isinstance(eos, (list, tuple)) else [int(eos)]

@@ -1,0 +1,102 @@
+"""Summarization: ``document`` → ``summary``.
+
+Two ways to summarize, chosen by the model:
+
+* a sequence-to-sequence model (hub default ``sshleifer/distilbart-cnn-12-6``)
+  writes an abstractive summary with explicit, recorded generation settings;
+  documents longer than its window are summarized chunk by chunk (or truncated,
+  with ``long_input=truncate``), always with a warning in the output;
+* a sentence encoder (the embedded all-MiniLM-L6-v2, used offline) picks the
+  document's most central, least redundant sentences (centroid relevance + MMR)
+  within a sentence and word budget, kept in document order.
+
+Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+
+TASK_NAME = "summarization"
+DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
+FALLBACK_MODEL = "all-MiniLM-L6-v2"
+SAMPLE_DATASET = "summarization-sample"
+
+#: Task arguments and what they do (the abstractive and extractive paths each read their own).
+TASK_ARGS = {
+    "long_input": "abstractive: 'chunk' (default) summarizes each window-sized chunk of whole sentences and "
+    "joins the chunk summaries; 'truncate' keeps only the first window of tokens. Both add a warning",
+    "max_input_tokens": "abstractive: use a smaller input window than the model's",
+    "max_sentences": "extractive: most sentences in a summary (default 3)",
+    "max_words": "extractive: most words in a summary (default 80)",
+    "mmr_lambda": "extractive: weight of relevance against redundancy, 0..1 (default 0.7)",
+    "min_sentence_words": "extractive: shorter sentences are not picked unless nothing else is there (default 4)",
+}
+
+
+def build(request: Any, options: TaskOptions) -> Any:
+    """Load ``request`` and return the abstractive or extractive summarizer it calls for."""
+    from nlpsuite.plugins.summarization.model_choice import summarizer_kind
+
+    _check_task_args(options)
+    if summarizer_kind(request, options) == "extractive":
+        from nlpsuite.plugins.summarization.extractive import ExtractiveSummarizer
+
+        return ExtractiveSummarizer(request, options)
+    from nlpsuite.plugins.summarization.abstractive import AbstractiveSummarizer
+
+    return AbstractiveSummarizer(request, options)
+
+
+def _check_task_args(options: TaskOptions) -> None:
+    from nlpsuite.errors import UsageError
+
+    # Input-field names may arrive as task arguments (given once for all records).
+    unknown = sorted(set(options.task_args) - set(TASK_ARGS) - {"document"})
+    if unknown:
+        raise UsageError(
+            f"task {TASK_NAME!r} does not take argument(s) {', '.join(unknown)}",
+            hint="summarization arguments: " + "; ".join(f"{k}: {v}" for k, v in TASK_ARGS.items()),
+        )
+
+
+def load_sample() -> list[dict[str, Any]]:
+    """The built-in sample: short documents with reference summaries written for nlpsuite."""
+    from nlpsuite.jsonl import read_jsonl
+
+    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
+        return list(read_jsonl(path))
+
+
+@hookimpl
+def register_tasks() -> list[TaskSpec]:
+    return [
+        TaskSpec(
+            name=TASK_NAME,
+            description="Summarize a document: abstractive with a seq2seq model, extractive with a sentence encoder",
+            input_fields=[FieldSpec("document", "text", "the text to summarize")],
+            output_fields=[FieldSpec("summary", "text", "the summary")],
+            build=build,
+            reference_field="summary",
+            default_model=DEFAULT_MODEL,
+            fallback_model=FALLBACK_MODEL,
+            metrics=("rouge1", "rouge2", "rougeL", "rougeLsum"),
+        )
+    ]
+
+
+@hookimpl
+def register_datasets() -> list[DatasetSpec]:
+    return [
+        DatasetSpec(
+            name=SAMPLE_DATASET,
+            task=TASK_NAME,
+            description="20 short news-style documents with one-sentence reference summaries, written for nlpsuite",
+            load=load_sample,
+            version="1",
+            license="Apache-2.0 (part of nlpsuite)",
+        )
+    ]
