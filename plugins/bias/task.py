@@ -1,0 +1,197 @@
+"""The ``bias`` task: an association test (or sentence pairs) in, its statistics out.
+
+A record's ``test`` field holds a built-in test name (``"weat6"``), a test in the
+SEAT JSON shape (see :mod:`.definitions`), or CrowS-Pairs-style sentence pairs
+(``{"pairs": [{"sent_more", "sent_less"}, …]}``) for a masked LM.  Every front end
+runs it through the one plugin interface; the CLI's ``nlpsuite bias`` command adds
+Holm correction across a battery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from nlpsuite.errors import InputError, NlpsuiteError, UsageError
+from nlpsuite.models.reference import ModelRequest
+from nlpsuite.plugins.bias import weat as stats
+from nlpsuite.plugins.bias.definitions import AssociationTest, check_templates, parse_test_field
+from nlpsuite.specs import TaskOptions
+
+
+
+@dataclass(frozen=True)
+class WeatSettings:
+    """Statistical settings, recorded with every result (task arguments of the same names)."""
+
+    permutations: int = stats.DEFAULT_PERMUTATIONS
+    max_exact: int = stats.DEFAULT_MAX_EXACT
+    bootstrap: int = stats.DEFAULT_BOOTSTRAP
+    confidence: float = stats.DEFAULT_CONFIDENCE
+    seed: int = 0
+    templates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_task_args(cls, task_args: Mapping[str, Any]) -> WeatSettings:
+        values: dict[str, Any] = {}
+        for key in ("permutations", "max_exact", "bootstrap", "seed"):
+            if task_args.get(key) is not None:
+                values[key] = _whole(task_args[key], key, minimum=0 if key in ("bootstrap", "seed") else 1)
+        if task_args.get("confidence") is not None:
+            confidence = task_args["confidence"]
+            if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+                raise UsageError(f"task argument confidence={confidence!r} must be a number between 0 and 1",
+                                 hint="e.g. --arg confidence=0.95")
+            values["confidence"] = float(confidence)
+        if task_args.get("templates"):
+            values["templates"] = check_templates(task_args["templates"], "task argument templates")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["templates"] = list(self.templates)
+        return record
+
+
+def _whole(value: Any, key: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"task argument {key}={value!r} must be a whole number >= {minimum}",
+                         hint=f"e.g. --arg {key}=1000")
+    return value
+
+
+class BiasPredictor:
+    """Runs association tests with a sentence encoder, and pair scoring with a masked LM when given one."""
+
+    batch_size = 16
+
+    def __init__(self, request: ModelRequest, options: TaskOptions, settings: WeatSettings, masked_lm: bool) -> None:
+        self.request = request
+        self.options = options
+        self.settings = settings
+        self.masked_lm = masked_lm
+        self._encoder: Any = None
+        self._scorer: Any = None
+
+    # Models load on first use, each once (the loader's cache shares them across predictors).
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            from nlpsuite.models.loading import load_sentence_transformer
+            from nlpsuite.plugins.bias.encoding import StimulusEncoder
+
+            self._encoder = StimulusEncoder(load_sentence_transformer(self.request, self.options))
+        return self._encoder
+
+    def scorer(self) -> Any:
+        if self._scorer is None:
+            if not self.masked_lm:
+                raise InputError(
+                    f"sentence-pair scoring needs a masked language model; {self.request.display_name} is not one",
+                    hint="pass --model DIR of a BERT-style masked LM (its config lists a *ForMaskedLM architecture)",
+                )
+            from nlpsuite.models.loading import load_pretrained
+            from nlpsuite.plugins.bias.crows import PseudoLikelihoodScorer
+
+            model, tokenizer = load_pretrained(self.request, self.options, "AutoModelForMaskedLM")
+            self._scorer = PseudoLikelihoodScorer(model, tokenizer)
+        return self._scorer
+
+    def config(self) -> dict[str, Any]:
+        return {
+            **self.settings.to_dict(),
+            "similarity": "cosine",
+            "effect_size": "(mean_X s - mean_Y s) / std(s over X and Y, ddof=1)",
+            "p_value": "one-sided permutation test over word-level partitions of X and Y; exact when "
+                       "C(|X|+|Y|, |X|) <= max_exact, else Monte Carlo (1 + #{>=}) / (1 + permutations)",
+            "ci": "percentile bootstrap on d, resampling target words within each set",
+            "pair_scoring": "pseudo-log-likelihood of shared tokens (Nangia et al. 2020)" if self.masked_lm else None,
+        }
+
+    def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        outputs = []
+        for record in records:
+            try:
+                outputs.append(self.predict_one(record))
+            except NlpsuiteError as exc:  # a malformed test fails alone, with its message and hint
+                outputs.append({"error": str(exc)})
+        return outputs
+
+    def predict_one(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        from nlpsuite.plugins.bias.crows import is_pair_input
+
+        value = record.get("test")
+        if is_pair_input(value):
+            return self.score_pairs(value, record.get("id"))
+        return self.run_test(parse_test_field(value, record.get("id")))
+
+    def run_test(self, test: AssociationTest) -> dict[str, Any]:
+        if self.settings.templates and not test.templates:
+            test = test.with_templates(self.settings.templates)
+        encoded = self.encoder().encode_test(test)
+        v, units = encoded.vectors, encoded.units
+        templated = bool(test.templates)
+        s_x = stats.unit_associations(stats.associations(v["targ1"], v["attr1"], v["attr2"]), units["targ1"])
+        s_y = stats.unit_associations(stats.associations(v["targ2"], v["attr1"], v["attr2"]), units["targ2"])
+        result = stats.weat_from_associations(
+            s_x, s_y,
+            max_exact=self.settings.max_exact,
+            n_permutations=self.settings.permutations,
+            n_bootstrap=self.settings.bootstrap,
+            level=self.settings.confidence,
+            seed=self.settings.seed,
+        )
+        warnings = list(test.warnings)
+        if result.effect_size is None:
+            warnings.append("every target word has the same association, so the effect size is undefined")
+        if encoded.truncated:
+            warnings.append(f"{encoded.truncated} stimuli were longer than the encoder's "
+                            f"{self.encoder().max_tokens} tokens and were truncated")
+        output: dict[str, Any] = {
+            "test": test.name,
+            "kind": "seat" if templated else "weat",
+            **{key: s.category for key, s in test.sets().items()},
+            **result.to_dict(),
+            "n_attr1": len(test.attr1.examples),
+            "n_attr2": len(test.attr2.examples),
+            "n_templates": len(test.templates),
+            "permutation_unit": "word",
+        }
+        if warnings:
+            output["warnings"] = warnings
+        return output
+
+    def score_pairs(self, value: Any, record_id: Any) -> dict[str, Any]:
+        from nlpsuite.plugins.bias.crows import parse_pairs, summarize
+
+        where = f"record {record_id!r}" if record_id is not None else "field 'test'"
+        pairs = parse_pairs(value, where)
+        scorer = self.scorer()
+        scores = [scorer.score_pair(pair) for pair in pairs]
+        summary = summarize(scores)
+        output: dict[str, Any] = {
+            "test": str(value.get("name") or record_id or "pairs") if isinstance(value, Mapping) else str(record_id or "pairs"),
+            "kind": "crows",
+            **summary,
+            "pairs": [s.to_dict() for s in scores],
+        }
+        failed = [f"pair {n}: {s.error}" for n, s in enumerate(scores, start=1) if s.error]
+        if failed:
+            output["warnings"] = failed
+        return output
+
+
+def build(request: ModelRequest, options: TaskOptions) -> BiasPredictor:
+    """Check the model can be had and what it is; the weights load on first use."""
+    from nlpsuite.models.loading import load_sentence_transformer, model_config
+
+    settings = WeatSettings.from_task_args(options.task_args)
+    masked_lm = False
+    if request.model_kind != "sentence-transformer":
+        # raises ModelUnavailableError when the model cannot be had, so the host can fall back
+        architectures = model_config(request, options).get("architectures") or []
+        masked_lm = any(str(a).endswith("ForMaskedLM") for a in architectures)
+    predictor = BiasPredictor(request, options, settings, masked_lm)
+    if not masked_lm:
+        load_sentence_transformer(request, options)  # fail here, not in the first batch
+    return predictor
