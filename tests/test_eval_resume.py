@@ -106,6 +106,7 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(workspace):
     assert len(predicted_again) == N_SAMPLES - committed  # only what the killed run had not committed
     results = json.loads((ws / "run" / "results.json").read_text(encoding="utf-8"))
     assert results["runtime"]["cached_samples"] == committed
+    assert "eval --task kwlabel" in results["reproducibility"]["command"]
     samples = read_samples(ws / "run")
     assert sorted(s["id"] for s in samples) == sorted({s["id"] for s in samples}) and len(samples) == N_SAMPLES
     assert all(s["error"] is None and s["prediction"] for s in samples)

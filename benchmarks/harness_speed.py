@@ -1,0 +1,228 @@
+"""Time the harness's predict stage against the plain library call, on the same model and data.
+
+    .venv/bin/python benchmarks/harness_speed.py                 # both benchmarks
+    .venv/bin/python benchmarks/harness_speed.py --only sentiment
+    .venv/bin/python benchmarks/harness_speed.py --only seq2seq --seq2seq-n 320 --new-tokens 24
+
+1. sentiment: ``nlpsuite`` sentiment on the embedded MiniLM (offline fallback) over
+   ``../shared/data/sst2/sst2_dev.tsv``, against a plain ``SentenceTransformer.encode``
+   over the same sentences with the same batch size.  Target: harness within 1.15x.
+2. seq2seq: the translation task on a realistically sized, randomly initialised
+   Marian (6+6 layers, d_model 512, word-level vocabulary from the data), against
+   the plain transformers loop over the same inputs in file order, 32 per batch:
+   tokenize with padding, ``generate``, decode.  transformers 5 removed the
+   ``translation``/``text2text-generation`` pipelines; this loop is what
+   ``pipeline("translation", batch_size=32)`` ran (input order, pad to the
+   longest in each batch).  Both use the same fixed generation settings (greedy,
+   ``min_new_tokens == max_new_tokens``) so every output has the same length and
+   the difference is batching.  Target: nlpsuite at least 1.3x faster.
+
+The harness side is ``nlpsuite.evaluation.runner.predict_with_cache`` with an
+empty prediction cache in a temporary directory: the predict stage of
+``nlpsuite eval`` including its per-batch commits.  Each measurement is
+repeated (alternating which side goes first) and the median is reported.
+Data under ../shared/data is read in place and never copied; a benchmark whose
+data is absent is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SST2 = DATA / "sst2" / "sst2_dev.tsv"
+MULTI30K_EN = DATA / "multi30k" / "test2016.en"
+MULTI30K_DE = DATA / "multi30k" / "test2016.de"
+
+
+def timed(run: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    run()
+    return time.perf_counter() - began
+
+
+def compare(label: str, harness: Callable[[], object], plain: Callable[[], object], repeats: int, n: int) -> tuple[float, float]:
+    """Median seconds of each side over ``repeats`` alternating runs; prints the figures."""
+    harness_s, plain_s = [], []
+    for repeat in range(repeats):
+        order = [(harness_s, harness), (plain_s, plain)]
+        for bucket, run in order if repeat % 2 == 0 else reversed(order):
+            bucket.append(timed(run))
+    h, p = statistics.median(harness_s), statistics.median(plain_s)
+    print(f"  {label}: n={n}, repeats={repeats} (median)")
+    print(f"    nlpsuite harness predict stage: {h:8.2f} s  {n / h:8.1f} samples/s  runs {', '.join(f'{t:.2f}' for t in harness_s)}")
+    print(f"    plain library call:             {p:8.2f} s  {n / p:8.1f} samples/s  runs {', '.join(f'{t:.2f}' for t in plain_s)}")
+    return h, p
+
+
+def harness_predictor(loaded, samples: list[dict]) -> Callable[[], object]:
+    """The predict stage of ``nlpsuite eval``, each call with a fresh, empty prediction cache."""
+    from nlpsuite.evaluation.dataset import EvalDataset
+    from nlpsuite.evaluation.prediction_cache import PredictionCache
+    from nlpsuite.evaluation.runner import predict_with_cache
+
+    dataset = EvalDataset(name="bench", source="bench", version=None, samples=samples)
+
+    def run() -> object:
+        with tempfile.TemporaryDirectory() as tmp, PredictionCache(Path(tmp) / "predictions.sqlite3") as cache:
+            outputs, _stats = predict_with_cache(loaded, dataset, cache=cache, key="bench")
+        failed = [o for o in outputs if "error" in o]
+        if failed:
+            raise RuntimeError(f"{len(failed)} samples failed, e.g. {failed[0]['error']}")
+        return outputs
+
+    return run
+
+
+def bench_sentiment(args: argparse.Namespace) -> float | None:
+    print("sentiment (embedded MiniLM) vs SentenceTransformer.encode")
+    if not SST2.is_file():
+        print(f"  skipped: {SST2} is absent")
+        return None
+    from nlpsuite.errors import NlpsuiteError
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    with SST2.open(encoding="utf-8", newline="") as handle:
+        sentences = [row["sentence"] for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    try:
+        loaded = load_task("sentiment", None, TaskOptions(offline=True, device=args.device, quiet=True,
+                                                          batch_size=args.batch_size), notify=lambda _m: None)
+    except NlpsuiteError as exc:
+        print(f"  skipped: the sentiment task cannot load ({exc.message})")
+        return None
+    if not loaded.model.fallback and loaded.request.model_kind != "sentence-transformer":
+        print(f"  skipped: the sentiment task did not use the embedded model ({loaded.model.name})")
+        return None
+    from sentence_transformers import SentenceTransformer
+
+    encoder = SentenceTransformer(loaded.request.source, device=loaded.options.device)
+    batch_size = loaded.batch_size
+    samples = [{"id": str(i), "input": {"text": s}, "references": None} for i, s in enumerate(sentences)]
+    harness = harness_predictor(loaded, samples)
+    plain = lambda: encoder.encode(sentences, batch_size=batch_size)  # noqa: E731
+    harness(), plain()  # warm-up: first-call allocations, lazy imports
+    print(f"  model {loaded.model.name}, device {loaded.options.device}, batch size {batch_size}")
+    h, p = compare("sst2 dev", harness, plain, args.repeats, len(sentences))
+    ratio = h / p
+    print(f"    ratio harness / plain: {ratio:.3f}x  (target <= 1.15x: {'met' if ratio <= 1.15 else 'NOT met'})")
+    return ratio
+
+
+def build_random_marian(directory: Path, texts: list[str], *, layers: int, d_model: int) -> Path:
+    """A randomly initialised Marian of realistic size with a word-level tokenizer over ``texts``."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+
+    tokenizer = build_word_tokenizer(texts)
+    tokenizer.model_max_length = 512
+    torch.manual_seed(0)
+    config = MarianConfig(
+        vocab_size=len(tokenizer), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=4 * d_model, decoder_ffn_dim=4 * d_model,
+        max_position_embeddings=512, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id, forced_eos_token_id=None,
+    )
+    model = MarianMTModel(config)
+    model.generation_config.decoder_start_token_id = tokenizer.pad_token_id
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def bench_seq2seq(args: argparse.Namespace) -> float | None:
+    print("seq2seq (translation task, random 6-layer d512 Marian) vs the plain transformers generate loop")
+    if not (MULTI30K_EN.is_file() and MULTI30K_DE.is_file()):
+        print(f"  skipped: {MULTI30K_EN.parent} is absent")
+        return None
+    import torch
+    import transformers
+
+    from nlpsuite.errors import NlpsuiteError
+    from nlpsuite.registry import find_dataset  # noqa: F401 - registry import keeps plugin loading out of the timing
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    sources = MULTI30K_EN.read_text(encoding="utf-8").splitlines()
+    targets = MULTI30K_DE.read_text(encoding="utf-8").splitlines()
+    inputs = sources[: args.seq2seq_n]
+    tokens = args.new_tokens
+    generation = {"num_beams": 1, "do_sample": False, "early_stopping": False, "max_new_tokens": tokens,
+                  "min_new_tokens": tokens}
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = build_random_marian(Path(tmp) / "marian", sources + targets, layers=args.layers, d_model=args.d_model)
+        try:
+            loaded = load_task("translation", str(model_dir), TaskOptions(
+                offline=True, device=args.device, quiet=True, batch_size=32, generation=generation,
+                task_args={"src_lang": "en", "tgt_lang": "de"}), notify=lambda _m: None)
+        except NlpsuiteError as exc:
+            print(f"  skipped: the translation task cannot load the model ({exc.message})")
+            return None
+        source_field = loaded.spec.text_fields[0]
+        samples = [{"id": str(i), "input": {source_field: s, "src_lang": "en", "tgt_lang": "de"}, "references": None}
+                   for i, s in enumerate(inputs)]
+        harness = harness_predictor(loaded, samples)
+
+        device = loaded.options.device
+        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model_dir).to(device).eval()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+
+        def plain() -> list[str]:
+            outputs: list[str] = []
+            with torch.inference_mode():
+                for start in range(0, len(inputs), 32):
+                    batch = tokenizer(inputs[start : start + 32], return_tensors="pt", padding=True, truncation=True).to(device)
+                    generated = model.generate(**batch, **generation)
+                    outputs.extend(tokenizer.batch_decode(generated, skip_special_tokens=True))
+            return outputs
+
+        warm = samples[:32]
+        harness_predictor(loaded, warm)(), plain()  # warm-up
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        print(f"  model: Marian {args.layers}+{args.layers} layers, d_model {args.d_model}, {params:.0f}M parameters, "
+              f"vocabulary {len(tokenizer)}, device {device}; generation {generation}")
+        print(f"  nlpsuite effective task config: {loaded.config()}")
+        same = sum(a.get("translation") == b for a, b in zip(harness(), plain()))
+        print(f"  identical outputs: {same} of {len(inputs)}")
+        h, p = compare("multi30k test2016.en", harness, plain, args.repeats, len(inputs))
+    speedup = p / h
+    print(f"    speed-up nlpsuite over plain: {speedup:.2f}x  (target >= 1.3x: {'met' if speedup >= 1.3 else 'NOT met'})")
+    return speedup
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("sentiment", "seq2seq"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch-size", type=int, default=None, help="sentiment batch size (default: the task's)")
+    parser.add_argument("--seq2seq-n", type=int, default=320, help="multi30k sentences to translate (of 1000)")
+    parser.add_argument("--new-tokens", type=int, default=24, help="output length (min = max new tokens)")
+    parser.add_argument("--layers", type=int, default=6)
+    parser.add_argument("--d-model", type=int, default=512)
+    args = parser.parse_args()
+    import torch
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, python {sys.version.split()[0]}")
+    if args.only in (None, "sentiment"):
+        bench_sentiment(args)
+    if args.only in (None, "seq2seq"):
+        bench_seq2seq(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
