@@ -222,3 +222,17 @@ def test_classification_ci_from_stats_rows_for_macro_f1():
         metric = scored.metrics[name]
         assert metric["ci"]["low"] < metric["value"] < metric["ci"]["high"]
     assert "macro_f1" not in scored.per_sample["0"] and scored.per_sample["0"]["accuracy"] in (0.0, 1.0)
+
+
+def test_metrics_plugin_meets_the_contract_and_imports_lightly():
+    import subprocess
+    import sys
+
+    import nlpsuite.evaluation.metrics as metrics_plugin
+    from nlpsuite.testing import contract_problems
+
+    assert contract_problems(metrics_plugin) == []
+    probe = ("import sys, nlpsuite.evaluation.metrics as m; m.register_metrics(); "
+             "print(sorted(x for x in ('numpy', 'sacrebleu', 'rouge_score', 'nltk') if x in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
