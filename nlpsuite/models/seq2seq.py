@@ -47,6 +47,10 @@ USER_SETTINGS: dict[str, type | tuple[type, ...]] = {
 # the two ways of bounding length must not both be in force.
 _LENGTH_ALTERNATIVES = {"max_length": "max_new_tokens", "min_length": "min_new_tokens"}
 
+# Settings that only mean something in beam search: a task's defaults for them are
+# dropped when the user asks for greedy decoding or sampling with one beam.
+_BEAM_ONLY = ("early_stopping", "length_penalty")
+
 #: Used when neither the tokenizer nor the config states an input window (e.g. T5's relative positions).
 FALLBACK_WINDOW = 512
 
@@ -75,6 +79,10 @@ def resolve_generation(defaults: Mapping[str, Any], overrides: Mapping[str, Any]
         if user_key in overrides and default_key not in overrides:
             settings.pop(default_key, None)
     settings.update(overrides)
+    if settings.get("num_beams", 1) == 1:
+        for key in _BEAM_ONLY:
+            if key not in overrides:
+                settings.pop(key, None)
     if settings.get("do_sample"):
         settings.setdefault("seed", 0)
     _check_combination(settings)
