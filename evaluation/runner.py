@@ -241,6 +241,12 @@ def run_eval(
         if cache is not None:
             cache.remember_config(key, key_description)
         outputs, stats = predict_with_cache(loaded, dataset, cache=cache, key=key, on_progress=bar)
+    except KeyboardInterrupt:
+        if cache is not None:
+            stored = len(cache.lookup(key, dataset.identity(), [(s["id"], input_hash(s["input"])) for s in dataset.samples]))
+            print(f"nlpsuite: {stored} of {len(dataset.samples)} predictions are stored; "
+                  "rerun the same command to resume", file=sys.stderr)
+        raise
     finally:
         bar.close()
         if cache is not None:

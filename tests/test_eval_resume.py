@@ -64,8 +64,9 @@ def cached_rows(ws: Path) -> int:
         return 0
 
 
-def kill_mid_predict(ws: Path, cmd: list[str], env: dict[str, str], at_least: int) -> int:
-    """Start ``cmd``, SIGKILL it once the cache holds ``at_least`` rows; returns the rows committed then."""
+def kill_mid_predict(ws: Path, cmd: list[str], env: dict[str, str], at_least: int,
+                     sig: signal.Signals = signal.SIGKILL) -> tuple[int, str]:
+    """Start ``cmd``, send ``sig`` once the cache holds ``at_least`` rows; returns the rows committed and stderr."""
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     try:
@@ -75,12 +76,16 @@ def kill_mid_predict(ws: Path, cmd: list[str], env: dict[str, str], at_least: in
             if time.monotonic() > deadline:
                 pytest.fail("the cache never filled")
             time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(sig)
+        process.wait(timeout=30)
+        stderr = process.stderr.read().decode()
     finally:
+        process.kill()
         process.wait(timeout=30)
         process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
-    return cached_rows(ws)
+    # Ctrl-C ends through the CLI's KeyboardInterrupt handling (exit 130); SIGKILL gives no chance to react
+    assert process.returncode == (130 if sig == signal.SIGINT else -sig), stderr
+    return cached_rows(ws), stderr
 
 
 def read_samples(run: Path) -> list[dict]:
@@ -94,7 +99,7 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(workspace):
                              capture_output=True, text=True, timeout=120)
     assert earlier.returncode == 0, earlier.stderr
 
-    committed = kill_mid_predict(ws, command(ws, "run"), environment(ws, delay=DELAY_S, calls="c1"), at_least=6)
+    committed, _ = kill_mid_predict(ws, command(ws, "run"), environment(ws, delay=DELAY_S, calls="c1"), at_least=6)
     assert 6 <= committed < N_SAMPLES, "the kill must land mid-predict"
     results = json.loads((ws / "run" / "results.json").read_text(encoding="utf-8"))
     assert results["dataset"]["n"] == 3  # still the earlier run's complete file, not a torn new one
@@ -119,8 +124,11 @@ def test_killed_run_resumes_and_matches_an_uninterrupted_run(workspace):
     assert samples == read_samples(ws / "fresh")
 
 
-def test_killed_first_run_leaves_no_results_json(workspace):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_interrupted_first_run_leaves_no_results_json(workspace, sig):
     ws = workspace
-    kill_mid_predict(ws, command(ws, "run"), environment(ws, delay=DELAY_S, calls="c1"), at_least=2)
+    committed, stderr = kill_mid_predict(ws, command(ws, "run"), environment(ws, delay=DELAY_S, calls="c1"),
+                                         at_least=2, sig=sig)
     assert not (ws / "run" / "results.json").exists()
-    assert not list((ws / "run").glob(".results.json.*")) if (ws / "run").exists() else True
+    if sig == signal.SIGINT:
+        assert f"{committed} of {N_SAMPLES} predictions are stored; rerun the same command to resume" in stderr
