@@ -14,7 +14,10 @@ HEAVY_MODULES = ("torch", "transformers", "sentence_transformers", "sacrebleu", 
 PROBE = """
 import sys
 from nlpsuite.cli import main
-code = main({argv!r})
+try:
+    code = main({argv!r})
+except SystemExit as exit:  # argparse exits after --help
+    code = exit.code
 heavy = sorted(m for m in {heavy!r} if m in sys.modules)
 print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 sys.exit(code)
