@@ -43,9 +43,14 @@ USER_SETTINGS: dict[str, type | tuple[type, ...]] = {
     "seed": int,
 }
 
-# A user's max_length replaces the task's default max_new_tokens (and min likewise):
-# the two ways of bounding length must not both be in force.
-_LENGTH_ALTERNATIVES = {"max_length": "max_new_tokens", "min_length": "min_new_tokens"}
+# A user's max_length replaces the task's default max_new_tokens (and the other way round,
+# and min likewise): the two ways of bounding length must not both be in force.
+_LENGTH_ALTERNATIVES = {
+    "max_length": "max_new_tokens",
+    "max_new_tokens": "max_length",
+    "min_length": "min_new_tokens",
+    "min_new_tokens": "min_length",
+}
 
 # Settings that only mean something in beam search: a task's defaults for them are
 # dropped when the user asks for greedy decoding or sampling with one beam.
@@ -310,12 +315,26 @@ def generate_texts(
             )
             outputs.extend(text.strip() for text in tokenizer.batch_decode(generated, skip_special_tokens=True))
             if eos_ids and "max_new_tokens" in settings:
-                # Column 0 is the decoder start token, which is the end token itself for BART and M2M100.
-                ended = torch.isin(generated[:, 1:], torch.tensor(eos_ids, device=generated.device)).any(dim=1)
-                unfinished.extend((~ended).tolist())
+                unfinished.extend(_used_all_new_tokens(generated, eos_ids, int(settings["max_new_tokens"])))
             else:
                 unfinished.extend([False] * len(generated))
     return Generated(outputs, truncated, lengths, unfinished)
+
+
+def _used_all_new_tokens(generated: Any, eos_ids: list[int], max_new_tokens: int) -> list[bool]:
+    """Rows whose output took every allowed new token.
+
+    Counting the length, not looking for an end token, because models with a
+    ``forced_eos_token_id`` (BART, Marian) put one at the limit anyway.
+    Column 0 is the decoder start token, the end token itself for BART and M2M100.
+    """
+    import torch
+
+    body = generated[:, 1:]
+    is_end = torch.isin(body, torch.tensor(eos_ids, device=body.device))
+    has_end = is_end.any(dim=1)
+    first_end = torch.where(has_end, is_end.int().argmax(dim=1) + 1, torch.full_like(has_end, body.shape[1], dtype=torch.long))
+    return (first_end >= max_new_tokens).tolist()
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> list[int]:

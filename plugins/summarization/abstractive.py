@@ -24,7 +24,6 @@ from nlpsuite.specs import TaskOptions
 DEFAULT_GENERATION: dict[str, Any] = {
     "num_beams": 4,
     "max_new_tokens": 142,
-    "min_new_tokens": 0,
     "min_length": 0,
     "length_penalty": 2.0,
     "no_repeat_ngram_size": 3,
