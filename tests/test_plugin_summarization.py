@@ -171,7 +171,7 @@ def test_abstractive_flags_empty_documents(tiny_summarizer):
 
 
 def test_unknown_task_argument_is_refused():
-    with pytest.raises(UsageError, match="does not take argument\(s\) max_sentence"):
+    with pytest.raises(UsageError, match=r"does not take argument\(s\) max_sentence"):
         load_task("summarization", model="all-MiniLM-L6-v2", options=TaskOptions(task_args={"max_sentence": 2}))
 
 

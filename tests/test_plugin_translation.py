@@ -11,7 +11,7 @@ from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions
 from nlpsuite.testing import check_plugin_contract, contract_problems
 from nlpsuite.testing.tiny_seq2seq import DEFAULT_PAIRS
-from tests.fixtures_seq2seq import one_torch_thread, tiny_translator, tiny_translator_untrained  # noqa: F401
+from tests.fixtures_seq2seq import one_torch_thread, tiny_m2m100, tiny_translator, tiny_translator_untrained  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -86,6 +86,28 @@ def test_a_language_the_model_does_not_translate_is_flagged_per_record(tiny_tran
     outputs = task.predict([{"source": SOURCES[0], "tgt_lang": "fr"}, {"source": SOURCES[1], "src_lang": "en", "tgt_lang": "de"}])
     assert "tgt_lang 'fr' does not match model" in outputs[0]["error"]
     assert outputs[1]["translation"] == TARGETS[1].replace(" .", ".")
+
+
+def test_multilingual_model_is_steered_by_language_codes(tiny_m2m100):
+    task = load_task("translation", model=str(tiny_m2m100), options=SHORT)
+    assert task.config()["language_handling"] == "language-tokens"
+    outputs = task.predict(
+        [
+            {"source": SOURCES[0].capitalize(), "src_lang": "en", "tgt_lang": "de"},
+            # The same model the other way; NLLB-style codes map to M2M100's tokens.
+            {"source": TARGETS[1], "src_lang": "deu_Latn", "tgt_lang": "eng_Latn"},
+            {"source": SOURCES[2]},
+            {"source": SOURCES[2], "src_lang": "en", "tgt_lang": "fr"},
+        ]
+    )
+    assert outputs[0] == {"translation": TARGETS[0].replace(" .", ".")}
+    assert outputs[1] == {"translation": SOURCES[1].replace(" .", ".")}
+    assert "field 'src_lang' is missing" in outputs[2]["error"] and "--src en --tgt de" in outputs[2]["error"]
+    assert "tgt_lang 'fr'" in outputs[3]["error"] and "de, en" in outputs[3]["error"]
+    with_defaults = load_task(
+        "translation", model=str(tiny_m2m100), options=TaskOptions(task_args={"src_lang": "en", "tgt_lang": "de"}, generation={"max_new_tokens": 24})
+    )
+    assert with_defaults.predict([{"source": SOURCES[3]}]) == [{"translation": TARGETS[3].replace(" .", ".")}]
 
 
 def test_offline_without_a_model_stops_with_what_to_pass():
