@@ -116,6 +116,11 @@ def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions)
             f"model {request.display_name} has no safetensors weights; pickled weights are refused",
             hint="pass --allow-pickle if you trust the source",
         )
+    if request.kind == "hub" and not options.offline and _names_missing_repository(exc):
+        return InputError(
+            f"model {request.display_name} does not exist on the hub (or is private)",
+            hint="check the model id and revision; for a private model log in with `hf auth login`",
+        )
     if request.kind == "hub":
         why = "offline mode is on and it is not in the local cache" if options.offline else "the hub could not be reached"
         return ModelUnavailableError(
@@ -134,6 +139,15 @@ def _quiet_local_loading(request: ModelRequest, options: TaskOptions) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+
+
+def _names_missing_repository(exc: BaseException) -> bool:
+    """True when the hub answered that the repository or revision does not exist."""
+    while exc is not None:
+        if type(exc).__name__ in ("RepositoryNotFoundError", "RevisionNotFoundError", "GatedRepoError"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T]) -> T:

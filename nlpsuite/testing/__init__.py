@@ -4,7 +4,8 @@
 * :func:`registered` — register a plugin object for the duration of a ``with`` block;
 * :func:`check_plugin_contract` — the contract test any plugin author can run;
 * ``nlpsuite.testing.fixtures`` — pytest fixtures (``pytest_plugins = ["nlpsuite.testing.fixtures"]``);
-* ``nlpsuite.testing.tiny_models`` — tiny seq2seq / classifier / masked-LM models trained in seconds.
+* ``nlpsuite.testing.tiny_seq2seq``, ``tiny_classifier``, ``tiny_masked_lm`` — tiny models trained in
+  seconds that load back through the normal model path.
 """
 
 from __future__ import annotations
