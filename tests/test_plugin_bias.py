@@ -307,12 +307,14 @@ def test_bad_empty_and_long_inputs(bias_task):
         {"id": "broken", "test": {"targ1": {"examples": ["a", "b"]}}},
         {"id": "long", "test": long_test},
         {"id": "missing"},
+        {"id": "several", "test": "all"},
     ])
     assert outputs[0]["test"] == "weat9" and outputs[0]["p_value_method"] == "exact"
     assert "empty" in outputs[1]["error"] and "empty" in outputs[2]["error"]
     assert "missing 'targ2'" in outputs[3]["error"] and "hint" in outputs[3]["error"]
     assert outputs[4]["effect_size"] is not None and any("truncated" in w for w in outputs[4]["warnings"])
     assert "missing field 'test'" in outputs[5]["error"]
+    assert "one test per record" in outputs[6]["error"]
 
 
 @pytest.mark.slow
@@ -347,3 +349,5 @@ def test_weat_command_reports_bad_files_without_a_traceback(tmp_path, capsys):
     assert "missing 'targ2'" in err and "hint:" in err and "Traceback" not in err
     assert main(["bias", "weat", "--tests", "weat42"]) == 2
     assert "unknown built-in test 'weat42'" in capsys.readouterr().err
+    assert main(["bias", "weat", "--tests", ""]) == 2
+    assert "no tests selected" in capsys.readouterr().err

@@ -83,6 +83,8 @@ def _collect_tests(args: argparse.Namespace) -> list[Any]:
         tests.extend(select_builtin(selection))
     for path in args.file:
         tests.extend(read_test_file(path))
+    if not tests:
+        raise UsageError("no tests selected", hint="pass --tests all, --tests weat1,weat2 or --file FILE")
     names = [t.name for t in tests]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -267,10 +267,9 @@ def parse_test_field(value: Any, record_id: Any = None) -> AssociationTest:
     if isinstance(value, str):
         if not value.strip():
             raise InputError("field 'test' is empty", hint="give a built-in test name such as 'weat1' or a test object")
-        return select_builtin(value)[0] if "," not in value else _one_only(value)
+        if "," in value or value.strip().lower() == "all":
+            raise InputError(f"field 'test' names several tests ({value!r})", hint="give one test per record")
+        return select_builtin(value)[0]
     default = str(record_id) if record_id is not None else "test"
     return parse_test(value, name=default, source=f"record {record_id!r}" if record_id is not None else "field 'test'")
 
-
-def _one_only(value: str) -> AssociationTest:
-    raise InputError(f"field 'test' names several tests ({value!r})", hint="give one test per record")

@@ -170,7 +170,7 @@ class BiasPredictor:
         scores = [scorer.score_pair(pair) for pair in pairs]
         summary = summarize(scores)
         output: dict[str, Any] = {
-            "test": str(value.get("name") or record_id or "pairs") if isinstance(value, Mapping) else str(record_id or "pairs"),
+            "test": str((value.get("name") if isinstance(value, Mapping) else None) or record_id or "pairs"),
             "kind": "crows",
             **summary,
             "pairs": [s.to_dict() for s in scores],
