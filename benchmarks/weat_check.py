@@ -97,6 +97,24 @@ def p_agree(p: float, method: str, n_permutations: int, ref: dict) -> bool:
     return method == "monte-carlo" and abs(p - ref["p"]) <= 4 * se + 2 / ref["n"]
 
 
+def print_list_differences(files: list[Path], raw: list[dict]) -> None:
+    """Where nlpsuite's shipped WEAT lists (typed in from the papers) differ from the SEAT files' lists."""
+    from nlpsuite.plugins.bias.definitions import builtin_tests
+
+    shipped = builtin_tests()
+    print("\nshipped word lists vs the SEAT files (informational):")
+    for path, test in zip(files, raw):
+        mine = shipped.get(path.stem)
+        if mine is None:
+            continue
+        notes = []
+        for key, stimulus in mine.sets().items():
+            ours, theirs = set(stimulus.examples), set(test[key]["examples"])
+            if ours != theirs:
+                notes.append(f"{key}: only shipped {sorted(ours - theirs)}, only SEAT file {sorted(theirs - ours)}")
+        print(f"  {path.stem}: {'identical' if not notes else '; '.join(notes)}")
+
+
 # --- the check ----------------------------------------------------------------------------------------
 
 
@@ -169,6 +187,7 @@ def main() -> int:
           f"reference {reference_seconds:.1f} s; max |Δd| same embeddings {max(r['abs_diff_d'] for r in rows):.1e}, "
           f"through the task {max(r['abs_diff_d_task'] for r in rows):.1e}; "
           f"{len(rows) - failures} of {len(files)} tests agree")
+    print_list_differences(files, raw)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 1 if failures else 0

@@ -122,8 +122,9 @@ def run_weat(args: argparse.Namespace) -> int:
         print_json({"model": task.model.to_dict(), "settings": task.config(), "correction": "holm",
                     "tests": [{"test": t.name, **o} for t, o in zip(tests, outputs)]})
     else:
-        print(f"model: {task.model.name}   p-values: one-sided permutation (word level), Holm-adjusted over "
-              f"{len(tests) - len(failures)} tests   seed: {task.config()['seed']}")
+        stimuli = f"words in {len(templates)} sentence templates (SEAT style)" if templates else "words"
+        print(f"model: {task.model.name}   stimuli: {stimuli}   p-values: one-sided permutation (word level), "
+              f"Holm-adjusted over {len(tests) - len(failures)} tests   seed: {task.config()['seed']}")
         rows = [_weat_row(t.name, o, args.alpha) for t, o in zip(tests, outputs) if "error" not in o]
         print_table(["test", "targets (X vs Y)", "attributes (A vs B)", "n", "d", "CI", "p", "method", "p_holm", ""],
                     rows)
