@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.evaluation.dataset import TABULAR_SUFFIXES, EvalDataset, RowMapper
+from nlpsuite.jsonl import read_jsonl_numbered
 from nlpsuite.specs import TaskSpec
 
 
@@ -40,27 +40,9 @@ def _decode_error(path: Path, exc: UnicodeDecodeError) -> InputError:
 
 def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line; a bad line raises an error naming file and line."""
-    with _open_text(path) as handle:
-        number = 0
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(
-                        f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})",
-                        hint='each line must be one JSON object, e.g. {"id": "1", "text": "…"}',
-                    ) from None
-                if not isinstance(row, dict):
-                    raise InputError(
-                        f"{path}:{number}: expected a JSON object, got {type(row).__name__}",
-                        hint='each line must be one JSON object, e.g. {"id": "1", "text": "…"}',
-                    )
-                yield number, row
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, exc) from None
+    if not path.is_file():
+        raise InputError(f"dataset file {str(path)!r} does not exist", hint="check the path")
+    return read_jsonl_numbered(path)
 
 
 def delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:

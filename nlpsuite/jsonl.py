@@ -12,28 +12,43 @@ from typing import Any
 from nlpsuite.errors import InputError
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield one object per non-blank line; a bad line raises :class:`InputError` naming file and line."""
+JSONL_HINT = 'each line must be one JSON object, e.g. {"id": "1", "text": "…"}'
+
+
+def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for each non-blank line.
+
+    A line that is not a JSON object, or a file that is not UTF-8, raises
+    :class:`InputError` naming the file and line.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"input file {str(path)!r} does not exist", hint="check the path")
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})",
-                    hint="each line must be one JSON object, e.g. {\"text\": \"…\"}",
-                ) from None
-            if not isinstance(record, dict):
-                raise InputError(
-                    f"{path}:{number}: expected a JSON object, got {type(record).__name__}",
-                    hint="each line must be one JSON object, e.g. {\"text\": \"…\"}",
-                )
-            yield record
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(
+                        f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=JSONL_HINT
+                    ) from None
+                if not isinstance(record, dict):
+                    raise InputError(
+                        f"{path}:{number}: expected a JSON object, got {type(record).__name__}", hint=JSONL_HINT
+                    )
+                yield number, record
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}:{number + 1}: not UTF-8 text", hint="save the file as UTF-8") from None
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield one object per non-blank line (errors as :func:`read_jsonl_numbered`)."""
+    for _number, record in read_jsonl_numbered(path):
+        yield record
 
 
 def dumps(record: Any) -> str:
