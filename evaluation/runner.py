@@ -69,13 +69,19 @@ def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str,
         metric, sep, key = dotted.partition(".")
         if not sep or not key:
             raise UsageError(f"--metric-args {dotted!r} is not METRIC.KEY=VALUE", hint="e.g. --metric-args bleu.tokenize=intl")
-        if metric not in task.metrics:
-            raise UsageError(
-                f"--metric-args names metric {metric!r}, which task {task.name!r} does not use",
-                hint=f"the task's metrics: {', '.join(task.metrics) or 'none'}",
-            )
         result.setdefault(metric, {})[key] = value
+    check_metric_names(task, result)
     return result
+
+
+def check_metric_names(task: TaskSpec, metric_args: Mapping[str, Any]) -> None:
+    """Refuse metric arguments for a metric the task does not use."""
+    unknown = [m for m in metric_args if m not in task.metrics]
+    if unknown:
+        raise UsageError(
+            f"--metric-args names metric {unknown[0]!r}, which task {task.name!r} does not use",
+            hint=f"the task's metrics: {', '.join(task.metrics) or 'none'}",
+        )
 
 
 def seed_everything(seed: int) -> None:
@@ -208,10 +214,7 @@ def run_eval(
     # Data problems surface before any model loads.
     dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
     dataset = dataset.limited(request.limit)
-    unknown = [m for m in request.metric_args if m not in spec.metrics]
-    if unknown:
-        raise UsageError(f"--metric-args names metric {unknown[0]!r}, which task {spec.name!r} does not use",
-                         hint=f"the task's metrics: {', '.join(spec.metrics) or 'none'}")
+    check_metric_names(spec, request.metric_args)
 
     loaded = load_task(spec.name, request.model, replace(options, offline=offline or options.offline),
                        notify=notify or print_notice)
@@ -332,10 +335,7 @@ def rescore_run(
     if metric_args is None:
         metric_args = config.get("metric_args") or {}
     else:
-        unknown = [m for m in metric_args if m not in spec.metrics]
-        if unknown:
-            raise UsageError(f"--metric-args names metric {unknown[0]!r}, which task {spec.name!r} does not use",
-                             hint=f"the task's metrics: {', '.join(spec.metrics) or 'none'}")
+        check_metric_names(spec, metric_args)
     if seed is None:
         seed = int(config.get("seed") or 0)
     if n_bootstrap is None:
