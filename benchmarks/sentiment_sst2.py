@@ -1,0 +1,101 @@
+"""Dev check: accuracy of the embedded (offline) sentiment and zero-shot classification on public dev data.
+
+Everything runs through ``load_task`` exactly as users run the tasks, on the
+embedded all-MiniLM-L6-v2 (``--model all-MiniLM-L6-v2``), on the CPU:
+
+* SST-2 dev (872 sentences, ``../shared/data/sst2/sst2_dev.tsv``):
+  - the ``sentiment`` task (linear probe trained only on ``plugins/sentiment/data/sentiment-train.jsonl``,
+    612 sentences nlpsuite wrote; no SST data is used for training);
+  - the zero-shot baseline: the ``classification`` task with labels negative/positive described as
+    "a negative review" / "a positive review".
+* AG News (``../shared/data/ag_news/ag_news_dev.csv``, 2,000 of the test set; title and description
+  joined with ". "): the ``classification`` task zero-shot with the four class descriptions
+  "This is world/sports/business/science and technology news.", and with the default
+  description template "This text is about {}." over the labels World, Sports, Business, Sci/Tech.
+
+The data carry research-only terms and never ship; each part is skipped (exit 0) when its file is absent.
+
+    .venv/bin/python benchmarks/sentiment_sst2.py [--data ../shared/data] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+EMBEDDED = "all-MiniLM-L6-v2"
+AG_CLASSES = {"1": "World", "2": "Sports", "3": "Business", "4": "Sci/Tech"}
+AG_DESCRIPTIONS = {
+    "World": "This is world news.",
+    "Sports": "This is sports news.",
+    "Business": "This is business news.",
+    "Sci/Tech": "This is science and technology news.",
+}
+REVIEW_DESCRIPTIONS = {"negative": "a negative review", "positive": "a positive review"}
+
+
+def accuracy(task: str, records: list[dict], references: list[str], task_args: dict) -> tuple[float, float, dict]:
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    loaded = load_task(task, EMBEDDED, TaskOptions(device="cpu", quiet=True, task_args=task_args))
+    start = time.perf_counter()
+    outputs = loaded.predict(records)
+    seconds = time.perf_counter() - start
+    correct = sum(o.get("label") == r for o, r in zip(outputs, references))
+    return correct / len(references), seconds, loaded.config()
+
+
+def sst2(path: Path, limit: int | None) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))[:limit]
+    records = [{"text": r["sentence"]} for r in rows]
+    gold = ["positive" if r["label"] == "1" else "negative" for r in rows]
+    print(f"SST-2 dev: {len(rows)} sentences ({gold.count('positive')} positive) from {path}")
+    acc, seconds, config = accuracy("sentiment", records, gold, {})
+    print(f"  sentiment task, embedded probe ({config.get('probe')}): accuracy {acc:.4f}  [{seconds:.1f} s]")
+    zero = [{**r, "labels": ["negative", "positive"]} for r in records]
+    acc, seconds, _ = accuracy("classification", zero, gold, {"label_descriptions": REVIEW_DESCRIPTIONS})
+    print(f"  zero-shot baseline ('a negative review' / 'a positive review'): accuracy {acc:.4f}  [{seconds:.1f} s]")
+
+
+def ag_news(path: Path, limit: int | None) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[:limit]
+    labels = list(AG_CLASSES.values())
+    records = [{"text": f"{title.strip()}. {description.strip()}", "labels": labels} for _, title, description in rows]
+    gold = [AG_CLASSES[c] for c, _, _ in rows]
+    print(f"AG News: {len(rows)} articles from {path}")
+    acc, seconds, _ = accuracy("classification", records, gold, {"label_descriptions": AG_DESCRIPTIONS})
+    print(f"  zero-shot, 'This is world/sports/business/science and technology news.': accuracy {acc:.4f}  [{seconds:.1f} s]")
+    acc, seconds, _ = accuracy("classification", records, gold, {})
+    print(f"  zero-shot, default template 'This text is about {{}}.': accuracy {acc:.4f}  [{seconds:.1f} s]")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N rows of each file")
+    args = parser.parse_args()
+    ran = False
+    for name, relative, run in (("SST-2", "sst2/sst2_dev.tsv", sst2), ("AG News", "ag_news/ag_news_dev.csv", ag_news)):
+        path = args.data / relative
+        if not path.is_file():
+            print(f"skipped {name}: {path} is absent (the dev data is not shipped)")
+            continue
+        run(path, args.limit)
+        ran = True
+    if not ran:
+        print("nothing to measure")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

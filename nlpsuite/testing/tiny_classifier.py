@@ -1,0 +1,102 @@
+"""A tiny BERT sequence classifier trained in seconds on a few labelled sentences, saved with ``save_pretrained``.
+
+Tests load it back through the normal model path (``load_task("classification",
+model=str(dir))`` or ``load_task("sentiment", …)``) like any hub classifier: its
+labels come from ``config.id2label``.  Trained, it gets its own sentences right;
+the untrained twin (``train=False``, same seed and architecture) guesses.
+
+    from nlpsuite.testing.tiny_classifier import build_tiny_classifier
+    path = build_tiny_classifier(tmp_path / "clf")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+
+#: (text, label) pairs; the labels are the default ``labels`` below.
+DEFAULT_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("a wonderful and moving film", "positive"),
+    ("i loved every minute of it", "positive"),
+    ("the acting is superb", "positive"),
+    ("a delightful funny story", "positive"),
+    ("great music and a warm heart", "positive"),
+    ("what a lovely day", "positive"),
+    ("a dull and lifeless film", "negative"),
+    ("i hated every minute of it", "negative"),
+    ("the acting is terrible", "negative"),
+    ("a boring tedious story", "negative"),
+    ("awful music and a cold heart", "negative"),
+    ("what a miserable day", "negative"),
+)
+
+#: Position embeddings (and so the input window, in tokens, special tokens included).
+WINDOW = 64
+
+
+def build_tiny_classifier(
+    directory: str | Path,
+    examples: Sequence[tuple[str, str]] = DEFAULT_EXAMPLES,
+    labels: Sequence[str] = ("negative", "positive"),
+    *,
+    steps: int = 60,
+    seed: int = 0,
+    train: bool = True,
+    extra_words: Sequence[str] = (),
+    learning_rate: float = 3e-3,
+) -> Path:
+    """Build (and unless ``train=False``, train) a 2-layer BERT classifier over ``labels``; return its directory.
+
+    The word-level vocabulary holds every word of ``examples`` plus ``extra_words``;
+    ``config.id2label`` lists ``labels`` in order.  ``train=False`` saves the
+    randomly initialised twin, a baseline that has learnt nothing.
+    """
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    unknown = sorted({label for _, label in examples} - set(labels))
+    if unknown:
+        raise ValueError(f"examples use labels {unknown} that are not in labels={list(labels)}")
+    directory = Path(directory)
+    texts = [text for text, _ in examples]
+    tokenizer = build_word_tokenizer(texts, template="<cls> $A <sep>", extra_tokens=extra_words)
+    tokenizer.model_max_length = WINDOW
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=WINDOW,
+        pad_token_id=tokenizer.pad_token_id,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+        architectures=["BertForSequenceClassification"],
+    )
+    model = BertForSequenceClassification(config)
+    if train and examples:
+        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        targets = torch.tensor([list(labels).index(label) for _, label in examples])
+        optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+        model.train()
+        # One thread: for a model this small, more threads only contend on a busy CPU.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            for _ in range(steps):
+                loss = model(**batch, labels=targets).loss
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        finally:
+            torch.set_num_threads(threads)
+    model.eval()
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

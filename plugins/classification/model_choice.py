@@ -1,0 +1,37 @@
+"""Which classifier a model calls for: fine-tuned, zero-shot NLI, or a sentence encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from nlpsuite.errors import UsageError
+from nlpsuite.models.loading import model_config
+from nlpsuite.models.reference import ModelRequest
+from nlpsuite.plugins.classification.nli_zero_shot import entailment_index
+from nlpsuite.specs import TaskOptions
+
+ClassifierKind = Literal["fine-tuned", "nli", "embedding"]
+
+
+def is_sentence_encoder(request: ModelRequest) -> bool:
+    if request.model_kind == "sentence-transformer":
+        return True
+    return request.kind == "local" and (Path(request.source) / "modules.json").is_file()
+
+
+def classifier_kind(request: ModelRequest, options: TaskOptions) -> ClassifierKind:
+    """Decide from the config alone (no weights), so an unavailable hub model raises ``ModelUnavailableError`` here."""
+    if is_sentence_encoder(request):
+        return "embedding"
+    config = model_config(request, options)
+    architectures = config.get("architectures") or []
+    if any(name.endswith("ForSequenceClassification") for name in architectures):
+        return "nli" if entailment_index(config.get("label2id") or {}) is not None else "fine-tuned"
+    if architectures and all(name.endswith("Model") for name in architectures):
+        return "embedding"  # a bare encoder embeds sentences with mean pooling
+    raise UsageError(
+        f"model {request.display_name} ({', '.join(architectures) or 'no architectures in its config'}) cannot classify: "
+        "it is neither a sequence classifier nor a sentence encoder",
+        hint="pass a fine-tuned classifier, an NLI model such as facebook/bart-large-mnli, or --model all-MiniLM-L6-v2",
+    )

@@ -1,0 +1,29 @@
+"""Embed texts with a sentence-transformers encoder, warning about inputs cut to its window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlpsuite.plugins.classification.token_window import token_counts, truncation_warning
+
+
+def encoder_window(model: Any) -> int:
+    return int(model.max_seq_length)
+
+
+def embed(model: Any, texts: list[str], *, batch_size: int = 64) -> Any:
+    """Unit-length embeddings (torch tensor, (n, dim)) on the model's device."""
+    import torch
+
+    with torch.inference_mode():
+        return model.encode(
+            texts, batch_size=batch_size, convert_to_tensor=True, normalize_embeddings=True, show_progress_bar=False
+        ).float()
+
+
+def embed_with_warnings(model: Any, texts: list[str]) -> tuple[Any, list[list[str]]]:
+    """Embeddings plus, per text, a truncation warning when it is longer than the encoder's window."""
+    window = encoder_window(model)
+    counts = token_counts(model.tokenizer, texts)
+    warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
+    return embed(model, texts), warnings

@@ -1,0 +1,92 @@
+"""Sentiment: ``text`` → ``label`` (``positive``/``negative``, plus ``neutral`` where the model has it) and ``score``.
+
+* a fine-tuned classifier (hub default
+  ``distilbert/distilbert-base-uncased-finetuned-sst-2-english``) answers with
+  its labels normalised to positive/negative/neutral (:mod:`.polarity`);
+* a sentence encoder (the embedded all-MiniLM-L6-v2, used offline) answers
+  with a linear probe trained on sentences nlpsuite wrote (:mod:`.probe`).
+
+``score`` is the probability of the chosen label; ``scores`` holds every label's.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+
+TASK_NAME = "sentiment"
+DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+FALLBACK_MODEL = "all-MiniLM-L6-v2"
+SAMPLE_DATASET = "sentiment-sample"
+
+
+def build(request: Any, options: TaskOptions) -> Any:
+    """Load ``request`` and return the sentiment classifier it calls for."""
+    from nlpsuite.errors import UsageError
+    from nlpsuite.plugins.classification.model_choice import classifier_kind
+
+    unknown = sorted(set(options.task_args) - {"text"})
+    if unknown:
+        raise UsageError(
+            f"task {TASK_NAME!r} takes no arguments, got {', '.join(unknown)}",
+            hint="drop --arg; for your own labels use --task classification",
+        )
+    kind = classifier_kind(request, options)
+    if kind == "embedding":
+        from nlpsuite.plugins.sentiment.embedded import EmbeddedSentiment
+
+        return EmbeddedSentiment(request, options)
+    if kind == "nli":
+        raise UsageError(
+            f"model {request.display_name} is an NLI model, not a sentiment classifier",
+            hint="run it with --task classification --arg labels=positive,negative",
+        )
+    from nlpsuite.plugins.sentiment.fine_tuned import FineTunedSentiment
+
+    return FineTunedSentiment(request, options)
+
+
+def load_sample() -> list[dict[str, Any]]:
+    """The built-in sample: short reviews of products, places and services, written for nlpsuite."""
+    from nlpsuite.jsonl import read_jsonl
+
+    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
+        return list(read_jsonl(path))
+
+
+@hookimpl
+def register_tasks() -> list[TaskSpec]:
+    return [
+        TaskSpec(
+            name=TASK_NAME,
+            description="Say whether a text is positive or negative (neutral where the model knows it)",
+            input_fields=[FieldSpec("text", "text", "the text to judge")],
+            output_fields=[
+                FieldSpec("label", "label", "positive, negative or neutral"),
+                FieldSpec("score", "number", "probability of the label"),
+                FieldSpec("scores", "json", "probability of each label", required=False),
+            ],
+            build=build,
+            reference_field="label",
+            default_model=DEFAULT_MODEL,
+            fallback_model=FALLBACK_MODEL,
+            metrics=("accuracy", "macro_f1"),
+        )
+    ]
+
+
+@hookimpl
+def register_datasets() -> list[DatasetSpec]:
+    return [
+        DatasetSpec(
+            name=SAMPLE_DATASET,
+            task=TASK_NAME,
+            description="30 short reviews of products, places and services (15 positive, 15 negative), "
+            "written for nlpsuite",
+            load=load_sample,
+            version="1",
+            license="Apache-2.0 (part of nlpsuite)",
+        )
+    ]
