@@ -5,7 +5,7 @@ embedded all-MiniLM-L6-v2 (``--model all-MiniLM-L6-v2``), on the CPU:
 
 * SST-2 dev (872 sentences, ``../shared/data/sst2/sst2_dev.tsv``):
   - the ``sentiment`` task (linear probe trained only on ``plugins/sentiment/data/sentiment-train.jsonl``,
-    612 sentences nlpsuite wrote; no SST data is used for training);
+    692 sentences nlpsuite wrote; no SST data is used for training);
   - the zero-shot baseline: the ``classification`` task with labels negative/positive described as
     "a negative review" / "a positive review".
 * AG News (``../shared/data/ag_news/ag_news_dev.csv``, 2,000 of the test set; title and description

@@ -5,6 +5,9 @@ model=str(dir))`` or ``load_task("sentiment", …)``) like any hub classifier: i
 labels come from ``config.id2label``.  Trained, it gets its own sentences right;
 the untrained twin (``train=False``, same seed and architecture) guesses.
 
+An example's text may be a (premise, hypothesis) pair: with labels such as
+``("entailment", "contradiction")`` that makes a tiny NLI model for zero-shot tests.
+
     from nlpsuite.testing.tiny_classifier import build_tiny_classifier
     path = build_tiny_classifier(tmp_path / "clf")
 """
@@ -13,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Union
 
 from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+
+#: A text, or a (premise, hypothesis) pair.
+ExampleText = Union[str, tuple[str, str]]
 
 #: (text, label) pairs; the labels are the default ``labels`` below.
 DEFAULT_EXAMPLES: tuple[tuple[str, str], ...] = (
@@ -38,7 +45,7 @@ WINDOW = 64
 
 def build_tiny_classifier(
     directory: str | Path,
-    examples: Sequence[tuple[str, str]] = DEFAULT_EXAMPLES,
+    examples: Sequence[tuple[ExampleText, str]] = DEFAULT_EXAMPLES,
     labels: Sequence[str] = ("negative", "positive"),
     *,
     steps: int = 60,
@@ -60,8 +67,12 @@ def build_tiny_classifier(
     if unknown:
         raise ValueError(f"examples use labels {unknown} that are not in labels={list(labels)}")
     directory = Path(directory)
-    texts = [text for text, _ in examples]
-    tokenizer = build_word_tokenizer(texts, template="<cls> $A <sep>", extra_tokens=extra_words)
+    firsts = [text if isinstance(text, str) else text[0] for text, _ in examples]
+    seconds = [text[1] for text, _ in examples if not isinstance(text, str)]
+    if seconds and len(seconds) != len(examples):
+        raise ValueError("examples must be all single texts or all (premise, hypothesis) pairs")
+    tokenizer = build_word_tokenizer([*firsts, *seconds], template="<cls> $A <sep>", extra_tokens=extra_words)
+    _add_pair_template(tokenizer)
     tokenizer.model_max_length = WINDOW
     torch.manual_seed(seed)
     config = BertConfig(
@@ -80,7 +91,7 @@ def build_tiny_classifier(
     )
     model = BertForSequenceClassification(config)
     if train and examples:
-        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        batch = tokenizer(firsts, seconds or None, padding=True, return_tensors="pt")
         targets = torch.tensor([list(labels).index(label) for _, label in examples])
         optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
         model.train()
@@ -100,3 +111,15 @@ def build_tiny_classifier(
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+def _add_pair_template(tokenizer) -> None:
+    """Let the tokenizer encode (premise, hypothesis) pairs as ``<cls> A <sep> B <sep>`` (segment ids 0, 1)."""
+    from tokenizers import processors
+
+    vocab = tokenizer.get_vocab()
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<cls> $A <sep>",
+        pair="<cls> $A <sep> $B:1 <sep>:1",
+        special_tokens=[("<cls>", vocab["<cls>"]), ("<sep>", vocab["<sep>"])],
+    )

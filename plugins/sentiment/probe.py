@@ -1,8 +1,8 @@
 """The embedded sentiment classifier: a softmax regression on sentence embeddings of sentences nlpsuite wrote.
 
-What it learns from is ``data/sentiment-train.jsonl``: 612 short review-style
-sentences (306 positive, 306 negative, mostly about films, some about products,
-places and days), written for nlpsuite; no public sentiment corpus is used.
+What it learns from is ``data/sentiment-train.jsonl``: 692 short review-style
+sentences (346 positive, 346 negative; about films mostly, and about products,
+places, food and services), written for nlpsuite; no public sentiment corpus is used.
 
 Embedding those sentences takes seconds on a CPU, so the weights trained on the
 embedded all-MiniLM-L6-v2 ship as ``data/sentiment-probe.json``, stamped with

@@ -1,0 +1,167 @@
+"""The sentiment plugin: a tiny fine-tuned classifier, the embedded MiniLM probe offline, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import nlpsuite.plugins.sentiment as sentiment_plugin
+from nlpsuite.errors import UsageError
+from nlpsuite.registry import find_dataset
+from nlpsuite.runtime import load_task
+from nlpsuite.specs import TaskOptions
+from nlpsuite.testing import check_plugin_contract, contract_problems
+from nlpsuite.testing.tiny_classifier import DEFAULT_EXAMPLES, build_tiny_classifier
+from tests.fixtures_classifier import tiny_nli, tiny_sentiment_classifier, tiny_sentiment_classifier_untrained  # noqa: F401
+from tests.fixtures_seq2seq import one_torch_thread  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+EMBEDDED = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+
+# Written for these tests (none of them is in the probe's training data).
+CLEAR = [
+    ("The waiter was charming and the dessert was out of this world.", "positive"),
+    ("I would gladly watch this series all over again.", "positive"),
+    ("Our holiday cottage was cosy, spotless and had a lovely garden.", "positive"),
+    ("Brilliant customer service, they sorted everything out in minutes.", "positive"),
+    ("The flight was delayed for six hours and the staff were rude.", "negative"),
+    ("This vacuum cleaner is noisy and it broke within a week.", "negative"),
+    ("The lecture was a confusing, boring waste of an afternoon.", "negative"),
+    ("The soup was cold and the bread was stale.", "negative"),
+]
+
+
+def accuracy(outputs: list[dict], gold: list[str]) -> float:
+    return sum(o.get("label") == g for o, g in zip(outputs, gold)) / len(gold)
+
+
+@pytest.fixture(scope="module")
+def offline():
+    notices: list[str] = []
+    task = load_task("sentiment", options=TaskOptions(offline=True), notify=notices.append)
+    return task, notices
+
+
+def test_plugin_keeps_the_contract():
+    problems = contract_problems(sentiment_plugin)
+    missing_metrics = [p for p in problems if "is not registered by any plugin" in p]
+    if missing_metrics and len(missing_metrics) == len(problems):
+        pytest.skip(f"the harness's metrics are not registered yet: {missing_metrics}")
+    check_plugin_contract(sentiment_plugin)
+
+
+def test_sample_dataset_is_balanced_and_labelled():
+    records = list(find_dataset("sentiment-sample").load())
+    assert 20 <= len(records) <= 40 and len({r["id"] for r in records}) == len(records)
+    labels = [r["label"] for r in records]
+    assert set(labels) == {"positive", "negative"} and labels.count("positive") == labels.count("negative")
+
+
+def test_task_arguments_are_refused():
+    with pytest.raises(UsageError) as info:
+        load_task("sentiment", EMBEDDED, TaskOptions(task_args={"labels": "a,b"}))
+    assert "takes no arguments" in info.value.message and "--task classification" in info.value.hint
+
+
+# --- fine-tuned classifier ------------------------------------------------------------------------
+
+
+def test_tiny_classifier_labels_come_from_its_config(tiny_sentiment_classifier, tiny_sentiment_classifier_untrained):
+    records = [{"text": text} for text, _ in DEFAULT_EXAMPLES]
+    gold = [label for _, label in DEFAULT_EXAMPLES]
+    trained = load_task("sentiment", str(tiny_sentiment_classifier))
+    outputs = trained.predict(records)
+    assert accuracy(outputs, gold) == 1.0
+    assert all(o["score"] == max(o["scores"].values()) > 0.5 for o in outputs)
+    assert trained.config()["label_polarity"] == {"negative": "negative", "positive": "positive"}
+    untrained = load_task("sentiment", str(tiny_sentiment_classifier_untrained)).predict(records)
+    assert accuracy(untrained, gold) <= 0.75
+
+
+def test_model_labels_are_normalised_to_polarities(tmp_path):
+    # Three generic labels follow the negative/neutral/positive convention.
+    examples = [("good", "LABEL_2"), ("bad", "LABEL_0"), ("okay", "LABEL_1")]
+    path = build_tiny_classifier(tmp_path / "generic", examples, labels=("LABEL_0", "LABEL_1", "LABEL_2"), steps=40)
+    task = load_task("sentiment", str(path))
+    assert task.config()["label_polarity"] == {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}
+    assert [o["label"] for o in task.predict([{"text": "good"}, {"text": "bad"}, {"text": "okay"}])] == [
+        "positive", "negative", "neutral"]
+
+
+def test_star_ratings_are_summed_into_polarities(tmp_path):
+    stars = ("1 star", "2 stars", "3 stars", "4 stars", "5 stars")
+    examples = [("awful", "1 star"), ("poor", "2 stars"), ("fine", "3 stars"), ("nice", "4 stars"), ("superb", "5 stars")]
+    path = build_tiny_classifier(tmp_path / "stars", examples, labels=stars, steps=40)
+    [output] = load_task("sentiment", str(path)).predict([{"text": "superb"}])
+    assert output["label"] == "positive"
+    assert set(output["scores"]) == {"negative", "neutral", "positive"}
+    assert sum(output["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_model_without_sentiment_labels_is_refused(tmp_path, tiny_nli):
+    path = build_tiny_classifier(tmp_path / "topics", [("goal", "sports"), ("soup", "food")], labels=("sports", "food"), steps=1)
+    with pytest.raises(UsageError) as info:
+        load_task("sentiment", str(path))
+    assert "['sports', 'food']" in info.value.message and "--task classification" in info.value.hint
+    with pytest.raises(UsageError) as info:
+        load_task("sentiment", str(tiny_nli))
+    assert "NLI model" in info.value.message
+
+
+# --- embedded fallback ----------------------------------------------------------------------------
+
+
+def test_offline_falls_back_to_the_embedded_probe_with_a_notice(offline):
+    task, notices = offline
+    assert task.model.fallback is True and task.model.name == f"{EMBEDDED} (embedded)"
+    assert len(notices) == 1 and DEFAULT_MODEL in notices[0] and EMBEDDED in notices[0]
+    assert task.config()["probe"].startswith("shipped weights")
+
+
+def test_embedded_sentiment_on_clear_sentences(offline):
+    task, _ = offline
+    outputs = task.predict([{"text": text} for text, _ in CLEAR])
+    assert accuracy(outputs, [label for _, label in CLEAR]) == 1.0
+    assert all(set(o["scores"]) == {"negative", "positive"} and 0.5 <= o["score"] <= 1.0 for o in outputs)
+
+
+def test_empty_whitespace_and_long_inputs(offline):
+    task, _ = offline
+    long_text = "The staff were wonderful and the food was delicious. " * 60
+    empty, blank, long = task.predict([{"text": ""}, {"text": " \n "}, {"text": long_text}])
+    assert "empty" in empty["error"] and "empty" in blank["error"]
+    assert long["label"] == "positive"
+    assert "truncated to the model's window of 256 tokens" in long["warnings"][0]
+
+
+@pytest.mark.slow
+def test_shipped_probe_is_what_its_training_data_gives(offline):
+    from nlpsuite.plugins.sentiment.probe import train_probe
+
+    task, _ = offline
+    shipped = task.predictor.probe
+    retrained = train_probe(task.predictor.model)
+    assert retrained.labels == shipped.labels == ("negative", "positive")
+    assert (retrained.weight - shipped.weight).abs().max().item() < 1e-3
+    assert (retrained.bias - shipped.bias).abs().max().item() < 1e-3
+
+
+@pytest.mark.slow
+def test_cli_run_offline_prints_positive_with_the_embedded_model():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "nlpsuite", "run", "--task", "sentiment", "what a lovely day"],
+        capture_output=True, text=True, env=env, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.strip().splitlines()
+    record = json.loads(line)
+    assert record["output"]["label"] == "positive"
+    assert record["model"]["name"] == f"{EMBEDDED} (embedded)" and record["model"]["fallback"] is True
+    assert "notice:" in result.stderr and EMBEDDED in result.stderr
