@@ -149,7 +149,11 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin_name!r} implements an unknown hook: {exc}") from exc
+            name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+            raise PluginError(
+                f"plugin {name!r} implements an unknown hook: {exc}",
+                hint="check the hook's spelling against nlpsuite/hookspecs.py",
+            ) from exc
 
     def mark_failed(self, name: str, error: str) -> None:
         info = self.plugins.setdefault(name, PluginInfo(name=name, distribution=None, version=None, builtin=False))
@@ -169,8 +173,10 @@ class PluginHost:
         """
         results: list[tuple[str, list[Any]]] = []
         hook = getattr(self.pm.hook, hook_name)
-        # pluggy lists implementations last-registered first; keep load order
-        for impl in reversed(hook.get_hookimpls()):
+        # Load order (built-ins first, then third-party by name) decides who keeps a clashing name.
+        order = {name: index for index, name in enumerate(self.plugins)}
+        impls = sorted(hook.get_hookimpls(), key=lambda impl: order.get(impl.plugin_name, len(order)))
+        for impl in impls:
             name = impl.plugin_name
             if self.plugins.get(name) and self.plugins[name].status != "loaded":
                 continue

@@ -61,15 +61,16 @@ def test_load_plugins_filter_skips_unlisted_third_party(broken_dist: Path):
     assert all(p["status"] == "loaded" for p in plugins.values() if p["builtin"])
 
 
-def _registry_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, name: str = "thirdparty"):
+def _registry_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, name: str):
+    """A registry with one fake third-party dist; each test uses its own module name (sys.modules caches them)."""
     site = fake_dists.write_plugin_dist(tmp_path / name, f"nlpsuite-{name}", name, f"nlpsuite_{name}", source)
     monkeypatch.syspath_prepend(str(site))
     return fresh_registry()
 
 
 def test_invalid_spec_marks_only_that_plugin_failed(tmp_path, monkeypatch):
-    with _registry_with(tmp_path, monkeypatch, fake_dists.INVALID_SPEC) as registry:
-        info = registry.host.plugins["thirdparty"]
+    with _registry_with(tmp_path, monkeypatch, fake_dists.INVALID_SPEC, "invalid") as registry:
+        info = registry.host.plugins["invalid"]
         assert info.status == "failed"
         assert "returned str, expected TaskSpec" in info.error
         assert BUILTIN_TASK in registry.entries["tasks"]
@@ -77,23 +78,25 @@ def test_invalid_spec_marks_only_that_plugin_failed(tmp_path, monkeypatch):
 
 def test_name_clash_names_both_plugins(tmp_path, monkeypatch):
     source = fake_dists.CLASHING_TASK.replace("{task}", BUILTIN_TASK)
-    with _registry_with(tmp_path, monkeypatch, source) as registry:
-        error = registry.host.plugins["thirdparty"].error
-        assert f"'{BUILTIN_TASK}'" in error and "'sentiment'" in error and "'thirdparty'" in error
+    with _registry_with(tmp_path, monkeypatch, source, "impostor") as registry:
+        assert registry.host.plugins["impostor"].status == "failed"
+        error = registry.host.plugins["impostor"].error
+        assert f"task '{BUILTIN_TASK}' is registered by both plugin '{BUILTIN_TASK}' and plugin 'impostor'" in error
         assert registry.entries["tasks"][BUILTIN_TASK].plugin == BUILTIN_TASK
 
 
 def test_misspelt_hook_is_caught_in_strict_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("NLPSUITE_STRICT_PLUGINS", "1")
     with pytest.raises(PluginError, match="register_taks"):
-        with _registry_with(tmp_path, monkeypatch, fake_dists.MISSPELT_HOOK):
+        with _registry_with(tmp_path, monkeypatch, fake_dists.MISSPELT_HOOK, "misspelt"):
             pass
 
 
 def test_third_party_plugin_registers_through_the_same_group(tmp_path, monkeypatch):
-    with _registry_with(tmp_path, monkeypatch, fake_dists.GOOD_PLUGIN) as registry:
-        assert registry.entries["tasks"]["echo-thirdparty"].plugin == "thirdparty"
-        assert registry.host.plugins["thirdparty"].hooks == ["register_tasks"]
+    with _registry_with(tmp_path, monkeypatch, fake_dists.GOOD_PLUGIN, "echo") as registry:
+        assert registry.entries["tasks"]["echo-thirdparty"].plugin == "echo"
+        assert registry.host.plugins["echo"].hooks == ["register_tasks"]
+        assert registry.host.plugins["echo"].distribution == "nlpsuite-echo"
 
 
 def test_installed_plugins_implement_only_known_hooks(nlpsuite_registry):
