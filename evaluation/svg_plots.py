@@ -113,7 +113,9 @@ def confusion_matrix_svg(row_labels: Sequence[str], column_labels: Sequence[str]
     label_w = max(80, 7 * max((len(str(label)) for label in [*row_labels, *column_labels]), default=4))
     left, top = label_w + 10, label_w + 10
     # room on the right for the last column label, which is drawn rotated up and to the right
-    width = left + cell * len(column_labels) + label_w
+    caption = "rows: reference · columns: prediction"
+    # the caption (about 5.5 px a character at 10 px) must fit as well as the rotated last label
+    width = max(left + cell * len(column_labels) + label_w, left + int(5.5 * len(caption)) + 10)
     height = top + cell * len(row_labels) + 30
     parts = [f'<svg class="plot" role="img" aria-label="confusion matrix" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" style="{FONT}">']
@@ -133,6 +135,6 @@ def confusion_matrix_svg(row_labels: Sequence[str], column_labels: Sequence[str]
             parts.append(f'<rect class="cell" x="{x0}" y="{y0}" width="{cell - 2}" height="{cell - 2}" fill="{fill}">'
                          f'<title>{escape(f"reference {label} → predicted {column_labels[j]}: {count}")}</title></rect>')
             parts.append(f'<text x="{x0 + cell / 2 - 1:.1f}" y="{y0 + cell / 2 + 3:.1f}" text-anchor="middle" fill="{text_fill}">{count}</text>')
-    parts.append(f'<text x="{left}" y="{height - 8}" fill="#555" font-size="10">rows: reference · columns: prediction</text>')
+    parts.append(f'<text x="{left}" y="{height - 8}" fill="#555" font-size="10">{caption}</text>')
     parts.append("</svg>")
     return "".join(parts)
