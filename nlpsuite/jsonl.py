@@ -41,7 +41,7 @@ def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]
                         f"{path}:{number}: expected a JSON object, got {type(record).__name__}", hint=JSONL_HINT
                     )
                 yield number, record
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
             raise InputError(f"{path}:{number + 1}: not UTF-8 text", hint="save the file as UTF-8") from None
 
 
@@ -49,6 +49,14 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield one object per non-blank line (errors as :func:`read_jsonl_numbered`)."""
     for _number, record in read_jsonl_numbered(path):
         yield record
+
+
+def read_package_jsonl(package: str, relative_path: str) -> list[dict[str, Any]]:
+    """Records of a JSONL file shipped inside ``package`` (e.g. a plugin's ``data/sample.jsonl``)."""
+    from importlib import resources
+
+    with resources.as_file(resources.files(package).joinpath(relative_path)) as path:
+        return list(read_jsonl(path))
 
 
 def dumps(record: Any) -> str:

@@ -7,7 +7,7 @@ and the audits all call :func:`load_task` and :meth:`LoadedTask.predict`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -55,6 +55,20 @@ def _no_model_hint(spec: TaskSpec) -> str:
     return spec.no_fallback_hint or "pass --model PATH to a local model directory, or go online"
 
 
+def check_task_args(spec: TaskSpec, task_args: Mapping[str, Any]) -> None:
+    """Refuse task arguments the task does not declare, listing the ones it takes."""
+    if spec.task_args is None:
+        return
+    accepted = set(spec.task_args) | {f.name for f in spec.input_fields}
+    unknown = sorted(set(task_args) - accepted)
+    if unknown:
+        described = "; ".join(f"{k}: {v}" for k, v in spec.task_args.items()) or "none"
+        raise UsageError(
+            f"task {spec.name!r} does not take argument(s) {', '.join(unknown)}",
+            hint=f"{spec.name} arguments: {described}",
+        )
+
+
 def load_task(
     name: str,
     model: str | None = None,
@@ -72,6 +86,7 @@ def load_task(
 
     spec = get_task(name)
     options = options or TaskOptions()
+    check_task_args(spec, options.task_args)
     if options.offline or offline_requested():
         enable_offline_mode()
         options = replace(options, offline=True)

@@ -80,6 +80,9 @@ class TaskSpec:
     cannot be had (offline, unreachable), so that the host can fall back.
     ``default_model_for(task_args)`` may pick a default from task arguments
     (translation picks opus-mt by language pair); it overrides ``default_model``.
+    ``task_args`` maps each task argument (``--arg KEY=VALUE``) to what it does;
+    when declared, the host refuses any other argument (input field names are
+    always accepted: they give a value for every record).
     """
 
     name: str
@@ -93,6 +96,7 @@ class TaskSpec:
     metrics: Sequence[str] = ()
     default_model_for: Callable[[Mapping[str, Any]], str | None] | None = None
     no_fallback_hint: str = ""
+    task_args: Mapping[str, str] | None = None
 
     @property
     def text_fields(self) -> list[str]:

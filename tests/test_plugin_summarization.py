@@ -150,7 +150,7 @@ def test_document_longer_than_the_window_can_be_truncated_with_a_warning(tiny_su
     document = " ".join(d for d, _ in SUMMARY_PAIRS[:3])
     [output] = task.predict([{"document": document}])
     assert output["summary"]
-    assert output["warnings"][0].startswith(f"document truncated from ") and f"to {SUMMARIZER_WINDOW} tokens" in output["warnings"][0]
+    assert output["warnings"][0].startswith("document truncated from ") and f"to {SUMMARIZER_WINDOW} tokens" in output["warnings"][0]
 
 
 def test_very_long_document_without_sentence_ends_is_chunked_between_words(tiny_summarizer):

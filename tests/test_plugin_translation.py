@@ -5,7 +5,7 @@ from __future__ import annotations
 import sacrebleu
 import pytest
 
-from nlpsuite.errors import InputError, ModelUnavailableError, UsageError
+from nlpsuite.errors import ModelUnavailableError, UsageError
 from nlpsuite.registry import find_dataset, get_task
 from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions

@@ -15,7 +15,6 @@ Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
 from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
@@ -47,7 +46,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     from nlpsuite.errors import UsageError
     from nlpsuite.plugins.classification.model_choice import classifier_kind
 
-    _check_task_args(options)
     kind = classifier_kind(request, options)
     if kind == "embedding":
         from nlpsuite.plugins.classification.embedding_classifier import EmbeddingClassification
@@ -68,23 +66,11 @@ def build(request: Any, options: TaskOptions) -> Any:
     return FineTunedClassification(request, options)
 
 
-def _check_task_args(options: TaskOptions) -> None:
-    from nlpsuite.errors import UsageError
-
-    unknown = sorted(set(options.task_args) - set(TASK_ARGS) - {"text"})
-    if unknown:
-        raise UsageError(
-            f"task {TASK_NAME!r} does not take argument(s) {', '.join(unknown)}",
-            hint="classification arguments: " + "; ".join(f"{k}: {v}" for k, v in TASK_ARGS.items()),
-        )
-
-
 def load_sample() -> list[dict[str, Any]]:
     """The built-in sample: short texts in four topics, with candidate labels, written for nlpsuite."""
-    from nlpsuite.jsonl import read_jsonl
+    from nlpsuite.jsonl import read_package_jsonl
 
-    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
-        return list(read_jsonl(path))
+    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
 
 
 @hookimpl
@@ -106,6 +92,7 @@ def register_tasks() -> list[TaskSpec]:
             reference_field="label",
             default_model=DEFAULT_MODEL,
             fallback_model=FALLBACK_MODEL,
+            task_args=TASK_ARGS,
             metrics=("accuracy", "macro_f1"),
             default_model_for=default_model_for,
         )

@@ -15,7 +15,6 @@ Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
@@ -41,7 +40,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` and return the abstractive or extractive summarizer it calls for."""
     from nlpsuite.plugins.summarization.model_choice import summarizer_kind
 
-    _check_task_args(options)
     if summarizer_kind(request, options) == "extractive":
         from nlpsuite.plugins.summarization.extractive import ExtractiveSummarizer
 
@@ -51,24 +49,11 @@ def build(request: Any, options: TaskOptions) -> Any:
     return AbstractiveSummarizer(request, options)
 
 
-def _check_task_args(options: TaskOptions) -> None:
-    from nlpsuite.errors import UsageError
-
-    # Input-field names may arrive as task arguments (given once for all records).
-    unknown = sorted(set(options.task_args) - set(TASK_ARGS) - {"document"})
-    if unknown:
-        raise UsageError(
-            f"task {TASK_NAME!r} does not take argument(s) {', '.join(unknown)}",
-            hint="summarization arguments: " + "; ".join(f"{k}: {v}" for k, v in TASK_ARGS.items()),
-        )
-
-
 def load_sample() -> list[dict[str, Any]]:
     """The built-in sample: short documents with reference summaries written for nlpsuite."""
-    from nlpsuite.jsonl import read_jsonl
+    from nlpsuite.jsonl import read_package_jsonl
 
-    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
-        return list(read_jsonl(path))
+    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
 
 
 @hookimpl
@@ -83,6 +68,7 @@ def register_tasks() -> list[TaskSpec]:
             reference_field="summary",
             default_model=DEFAULT_MODEL,
             fallback_model=FALLBACK_MODEL,
+            task_args=TASK_ARGS,
             metrics=("rouge1", "rouge2", "rougeL", "rougeLsum"),
         )
     ]

@@ -16,7 +16,6 @@ Task arguments: ``src_lang``, ``tgt_lang`` (defaults for records without them),
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
 from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
@@ -24,7 +23,13 @@ from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
 TASK_NAME = "translation"
 DEFAULT_PAIR = ("en", "de")
 SAMPLE_DATASET = "translation-sample"
-TASK_ARGS = ("src_lang", "tgt_lang", "sentence_split", "max_input_tokens", "source")
+#: Task arguments and what they do.
+TASK_ARGS = {
+    "src_lang": "source language code (--src), e.g. en or eng_Latn; picks opus-mt-SRC-TGT when no --model is given",
+    "tgt_lang": "target language code (--tgt), e.g. de or deu_Latn",
+    "sentence_split": "split inputs into sentences, translate each and rejoin (default true)",
+    "max_input_tokens": "use a smaller input window than the model's",
+}
 NO_MODEL_HINT = (
     "pass --model PATH to a local Marian/opus-mt (or M2M100/NLLB) directory written by save_pretrained, "
     "or go online so that Helsinki-NLP/opus-mt-SRC-TGT for your --src/--tgt can be downloaded"
@@ -55,14 +60,6 @@ def default_model_for(task_args: Mapping[str, Any]) -> str | None:
 
 def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` (a seq2seq model) and return a :class:`~nlpsuite.plugins.translation.translator.Translator`."""
-    from nlpsuite.errors import UsageError
-
-    unknown = sorted(set(options.task_args) - set(TASK_ARGS))
-    if unknown:
-        raise UsageError(
-            f"task {TASK_NAME!r} does not take argument(s) {', '.join(unknown)}",
-            hint=f"translation arguments: {', '.join(a for a in TASK_ARGS if a != 'source')}",
-        )
     from nlpsuite.plugins.translation.translator import Translator
 
     return Translator(request, options)
@@ -70,10 +67,9 @@ def build(request: Any, options: TaskOptions) -> Any:
 
 def load_sample() -> list[dict[str, Any]]:
     """The built-in sample: English sentences with German translations written for nlpsuite."""
-    from nlpsuite.jsonl import read_jsonl
+    from nlpsuite.jsonl import read_package_jsonl
 
-    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
-        return list(read_jsonl(path))
+    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
 
 
 @hookimpl
@@ -95,6 +91,7 @@ def register_tasks() -> list[TaskSpec]:
             metrics=("bleu", "chrf", "ter"),
             default_model_for=default_model_for,
             no_fallback_hint=NO_MODEL_HINT,
+            task_args=TASK_ARGS,
         )
     ]
 
