@@ -26,6 +26,7 @@ def describe_task(spec: Any, plugin: str) -> dict[str, Any]:
         "default_model": spec.default_model,
         "fallback_model": spec.fallback_model,
         "metrics": list(spec.metrics),
+        "task_args": dict(spec.task_args) if spec.task_args is not None else None,
     }
 
 
