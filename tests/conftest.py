@@ -16,4 +16,5 @@ os.environ["NLPSUITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="nlpsuite-test-cache-
 os.environ.pop("NLPSUITE_LOAD_PLUGINS", None)
 os.environ.pop("NLPSUITE_STRICT_PLUGINS", None)
 
-pytest_plugins = ["nlpsuite.testing.fixtures"]
+# Shared fixtures: tiny models built once per session.
+pytest_plugins = ["nlpsuite.testing.fixtures", "tests.fixtures_seq2seq", "tests.fixtures_classifier"]

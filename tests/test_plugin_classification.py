@@ -14,13 +14,7 @@ from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions
 from nlpsuite.testing import check_plugin_contract, contract_problems
 from nlpsuite.testing.tiny_classifier import DEFAULT_EXAMPLES
-from tests.fixtures_classifier import (  # noqa: F401
-    NLI_TEXTS,
-    tiny_nli,
-    tiny_sentiment_classifier,
-    tiny_sentiment_classifier_untrained,
-)
-from tests.fixtures_seq2seq import one_torch_thread  # noqa: F401
+from tests.fixtures_classifier import NLI_TEXTS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -10,7 +10,7 @@ from nlpsuite.runtime import load_task
 from nlpsuite.sentences import split_sentences
 from nlpsuite.specs import TaskOptions
 from nlpsuite.testing import check_plugin_contract, contract_problems
-from tests.fixtures_seq2seq import SUMMARIZER_WINDOW, SUMMARY_PAIRS, one_torch_thread, tiny_summarizer  # noqa: F401
+from tests.fixtures_seq2seq import SUMMARIZER_WINDOW, SUMMARY_PAIRS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,7 +11,6 @@ from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions
 from nlpsuite.testing import check_plugin_contract, contract_problems
 from nlpsuite.testing.tiny_seq2seq import DEFAULT_PAIRS
-from tests.fixtures_seq2seq import one_torch_thread, tiny_m2m100, tiny_translator, tiny_translator_untrained  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
