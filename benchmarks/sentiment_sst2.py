@@ -4,8 +4,12 @@ Everything runs through ``load_task`` exactly as users run the tasks, on the
 embedded all-MiniLM-L6-v2 (``--model all-MiniLM-L6-v2``), on the CPU:
 
 * SST-2 dev (872 sentences, ``../shared/data/sst2/sst2_dev.tsv``):
-  - the ``sentiment`` task (linear probe trained only on ``plugins/sentiment/data/sentiment-train.jsonl``,
-    692 sentences nlpsuite wrote; no SST data is used for training);
+  - the ``sentiment`` task: all-MiniLM-L6-v2 with the shipped low-rank adapter and head
+    (``plugins/sentiment/data/sentiment-adapter.safetensors``), trained only on sentences nlpsuite
+    wrote (``nlpsuite.plugins.sentiment.adapter_data``: 3,010; no SST data is used for training);
+  - the frozen-embedding baseline: the task's linear probe on plain MiniLM embeddings, trained on
+    ``plugins/sentiment/data/sentiment-train.jsonl`` (692 sentences nlpsuite wrote), i.e. what the
+    task falls back to when the adapter cannot be used;
   - the zero-shot baseline: the ``classification`` task with labels negative/positive described as
     "a negative review" / "a positive review".
 * AG News (``../shared/data/ag_news/ag_news_dev.csv``, 2,000 of the test set; title and description
@@ -53,6 +57,19 @@ def accuracy(task: str, records: list[dict], references: list[str], task_args: d
     return correct / len(references), seconds, loaded.config()
 
 
+def frozen_probe_accuracy(records: list[dict], references: list[str]) -> tuple[float, float]:
+    """The sentiment predictor with its adapter switched off (what the task falls back to)."""
+    from nlpsuite.models.reference import parse_model_reference
+    from nlpsuite.plugins.sentiment.embedded import EmbeddedSentiment
+    from nlpsuite.specs import TaskOptions
+
+    predictor = EmbeddedSentiment(parse_model_reference(EMBEDDED), TaskOptions(device="cpu", quiet=True), use_adapter=False)
+    start = time.perf_counter()
+    outputs = predictor.predict(records)
+    seconds = time.perf_counter() - start
+    return sum(o["label"] == r for o, r in zip(outputs, references)) / len(references), seconds
+
+
 def sst2(path: Path, limit: int | None) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))[:limit]
@@ -60,7 +77,10 @@ def sst2(path: Path, limit: int | None) -> None:
     gold = ["positive" if r["label"] == "1" else "negative" for r in rows]
     print(f"SST-2 dev: {len(rows)} sentences ({gold.count('positive')} positive) from {path}")
     acc, seconds, config = accuracy("sentiment", records, gold, {})
-    print(f"  sentiment task, embedded probe ({config.get('probe')}): accuracy {acc:.4f}  [{seconds:.1f} s]")
+    print(f"  sentiment task, embedded ({config.get('method')}; {config.get('weights')}): "
+          f"accuracy {acc:.4f}  [{seconds:.1f} s]")
+    acc, seconds = frozen_probe_accuracy(records, gold)
+    print(f"  frozen-embedding baseline (linear probe on plain MiniLM embeddings): accuracy {acc:.4f}  [{seconds:.1f} s]")
     zero = [{**r, "labels": ["negative", "positive"]} for r in records]
     acc, seconds, _ = accuracy("classification", zero, gold, {"label_descriptions": REVIEW_DESCRIPTIONS})
     print(f"  zero-shot baseline ('a negative review' / 'a positive review'): accuracy {acc:.4f}  [{seconds:.1f} s]")
@@ -83,9 +103,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N rows of each file")
+    parser.add_argument("--only", choices=("sst2", "ag_news"), default=None, help="run one of the two parts")
     args = parser.parse_args()
     ran = False
-    for name, relative, run in (("SST-2", "sst2/sst2_dev.tsv", sst2), ("AG News", "ag_news/ag_news_dev.csv", ag_news)):
+    parts = (("SST-2", "sst2", "sst2/sst2_dev.tsv", sst2), ("AG News", "ag_news", "ag_news/ag_news_dev.csv", ag_news))
+    for name, key, relative, run in parts:
+        if args.only not in (None, key):
+            continue
         path = args.data / relative
         if not path.is_file():
             print(f"skipped {name}: {path} is absent (the dev data is not shipped)")

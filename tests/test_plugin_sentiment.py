@@ -1,4 +1,4 @@
-"""The sentiment plugin: a tiny fine-tuned classifier, the embedded MiniLM probe offline, and the CLI."""
+"""The sentiment plugin: a tiny fine-tuned classifier, the embedded MiniLM adapter (and its probe fallback) offline, and the CLI."""
 
 from __future__ import annotations
 
@@ -35,6 +35,27 @@ CLEAR = [
     ("The lecture was a confusing, boring waste of an afternoon.", "negative"),
     ("The soup was cold and the bread was stale.", "negative"),
 ]
+
+
+# Written for these tests: the final judgement overrules a concession, or a negation flips a word.
+TURNS = [
+    ("although the first hour drags , the last act is thrilling and i loved it .", "positive"),
+    ("the cast is likeable , but the script is so lazy that nothing works .", "negative"),
+    ("the sets are pretty , yet the whole thing is a crashing bore .", "negative"),
+    ("it is not a bad film at all ; in fact it is a real treat .", "positive"),
+    ("i did not enjoy a single minute of it .", "negative"),
+    ("for all its rough edges , this is a warm and rewarding little movie .", "positive"),
+    ("the trailer promised fun , but the film is dreary and far too long .", "negative"),
+    ("nothing about it feels stale ; it is fresh , sharp and very funny .", "positive"),
+    ("it looks gorgeous , but there is no story and no one to care about .", "negative"),
+    ("the premise is silly , yet the film turns out to be smart and touching .", "positive"),
+]
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a.float(), b.float()))
 
 
 def accuracy(outputs: list[dict], gold: list[str]) -> float:
@@ -117,11 +138,11 @@ def test_a_model_without_sentiment_labels_is_refused(tmp_path, tiny_nli):
 # --- embedded fallback ----------------------------------------------------------------------------
 
 
-def test_offline_falls_back_to_the_embedded_probe_with_a_notice(offline):
+def test_offline_falls_back_to_the_embedded_adapter_with_a_notice(offline):
     task, notices = offline
     assert task.model.fallback is True and task.model.name == f"{EMBEDDED} (embedded)"
     assert len(notices) == 1 and DEFAULT_MODEL in notices[0] and EMBEDDED in notices[0]
-    assert task.config()["probe"].startswith("shipped weights")
+    assert task.config()["weights"].startswith("shipped adapter") and "notice" not in task.config()
 
 
 def test_embedded_sentiment_on_clear_sentences(offline):
@@ -140,12 +161,79 @@ def test_empty_whitespace_and_long_inputs(offline):
     assert "truncated to the model's window of 256 tokens" in long["warnings"][0]
 
 
-@pytest.mark.slow
-def test_shipped_probe_is_what_its_training_data_gives(offline):
-    from nlpsuite.plugins.sentiment.probe import train_probe
+def test_embedded_adapter_reads_concessions_and_negation(offline):
+    task, _ = offline
+    outputs = task.predict([{"text": text} for text, _ in TURNS])
+    assert accuracy(outputs, [label for _, label in TURNS]) >= 0.8
+
+
+def test_adapter_leaves_the_shared_minilm_as_published(offline):
+    from safetensors.torch import load_file
+
+    from nlpsuite.plugins.embedded import minilm_path
 
     task, _ = offline
-    shipped = task.predictor.probe
+    shared = task.predictor.model  # the cached encoder that summarization, classification and bias use
+    assert task.predictor.encoder is not shared
+    published = load_file(str(minilm_path() / "model.safetensors"))
+    state = shared[0].auto_model.state_dict()
+    compared = [name for name in published if name.removeprefix("bert.") in state]
+    assert len(compared) > 90
+    assert all(torch_equal(state[name.removeprefix("bert.")], published[name]) for name in compared)
+    # and a classification task loaded afterwards embeds with those same published weights
+    classification = load_task("classification", EMBEDDED, TaskOptions(offline=True))
+    assert classification.predictor.model is shared
+
+
+def test_adapter_file_is_small_and_stamped_with_its_training_data_and_model():
+    from nlpsuite.plugins.embedded import MINILM_SHA256
+    from nlpsuite.plugins.sentiment.adapter import ADAPTER_FILE, read_adapter, training_digest
+    from nlpsuite.plugins.sentiment.adapter_data import data_path
+
+    path = data_path(ADAPTER_FILE)
+    assert path.stat().st_size < 1_000_000
+    meta = read_adapter(path).metadata
+    assert meta["training_sha256"] == training_digest()
+    assert meta["model_sha256"] == MINILM_SHA256["model.safetensors"]
+
+
+def test_adapter_that_does_not_fit_falls_back_to_the_probe_with_a_notice(monkeypatch):
+    import nlpsuite.plugins.sentiment.adapter as adapter_module
+    from nlpsuite.models.reference import parse_model_reference
+    from nlpsuite.plugins.sentiment.embedded import PROBE_METHOD, EmbeddedSentiment
+
+    request = parse_model_reference(EMBEDDED)
+    monkeypatch.setattr(adapter_module, "training_digest", lambda: "0" * 64)
+    notices: list[str] = []
+    edited = EmbeddedSentiment(request, TaskOptions(), notify=notices.append)
+    assert edited.config()["method"] == PROBE_METHOD and edited.encoder is edited.model
+    assert len(notices) == 1 and "training data or settings have changed" in notices[0]
+    assert "python -m nlpsuite.plugins.sentiment.adapter" in notices[0] and edited.config()["notice"] == notices[0]
+    assert accuracy(edited.predict([{"text": t} for t, _ in CLEAR]), [label for _, label in CLEAR]) == 1.0
+
+    monkeypatch.undo()
+    monkeypatch.setattr(adapter_module, "ADAPTER_FILE", "no-such-adapter.safetensors")
+    notices.clear()
+    missing = EmbeddedSentiment(request, TaskOptions(), notify=notices.append)
+    assert missing.config()["method"] == PROBE_METHOD and "no-such-adapter.safetensors is missing" in notices[0]
+
+
+def test_adapter_is_refused_for_other_model_weights():
+    from nlpsuite.plugins.sentiment.adapter import ADAPTER_FILE, adapter_mismatch, read_adapter
+    from nlpsuite.plugins.sentiment.adapter_data import data_path
+
+    adapter = read_adapter(data_path(ADAPTER_FILE))
+    assert "other MiniLM weights" in adapter_mismatch(adapter, "f" * 64)
+    assert "other MiniLM weights" in adapter_mismatch(adapter, None)
+
+
+@pytest.mark.slow
+def test_shipped_probe_is_what_its_training_data_gives(offline):
+    from nlpsuite.plugins.embedded import MINILM_SHA256
+    from nlpsuite.plugins.sentiment.probe import shipped_probe, train_probe
+
+    task, _ = offline
+    shipped = shipped_probe(MINILM_SHA256["model.safetensors"])
     retrained = train_probe(task.predictor.model)
     assert retrained.labels == shipped.labels == ("negative", "positive")
     assert (retrained.weight - shipped.weight).abs().max().item() < 1e-3

@@ -3,8 +3,11 @@
 * a fine-tuned classifier (hub default
   ``distilbert/distilbert-base-uncased-finetuned-sst-2-english``) answers with
   its labels normalised to positive/negative/neutral (:mod:`.polarity`);
-* a sentence encoder (the embedded all-MiniLM-L6-v2, used offline) answers
-  with a linear probe trained on sentences nlpsuite wrote (:mod:`.probe`).
+* the embedded all-MiniLM-L6-v2 (used offline) answers through a private copy
+  adapted with low-rank updates and a softmax head trained on sentences
+  nlpsuite wrote (:mod:`.adapter`); other sentence encoders, or MiniLM when the
+  shipped adapter does not fit, answer with a linear probe on their embeddings
+  (:mod:`.probe`).
 
 ``score`` is the probability of the chosen label; ``scores`` holds every label's.
 """

@@ -1,33 +1,79 @@
-"""Sentiment on a sentence encoder (the embedded all-MiniLM-L6-v2 offline): see :mod:`.probe`."""
+"""Sentiment on a sentence encoder (the embedded all-MiniLM-L6-v2 offline).
+
+On the embedded MiniLM the shipped low-rank adapter (:mod:`.adapter`) is merged
+into a private copy of the encoder and its head gives the label.  When that
+adapter cannot be used (file missing, or stamped for other weights or training
+data) a notice says so and the linear probe on frozen embeddings
+(:mod:`.probe`) answers instead; other sentence encoders always use the probe.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.models.loading import load_sentence_transformer
+from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.classification.sentence_encoder import embed_with_warnings
 from nlpsuite.plugins.sentiment.probe import PROBE_L2, sentiment_probe
 from nlpsuite.specs import TaskOptions
 
+ADAPTER_METHOD = "all-MiniLM-L6-v2 with low-rank adapters and a softmax head (data/sentiment-adapter.safetensors)"
+PROBE_METHOD = "linear probe on sentence embeddings"
+
+
+def is_embedded_minilm(model_sha256: str | None) -> bool:
+    from nlpsuite.plugins.embedded import MINILM_SHA256
+
+    return model_sha256 is not None and model_sha256 == MINILM_SHA256["model.safetensors"]
+
 
 class EmbeddedSentiment:
-    """``positive``/``negative`` from a linear probe on the text's sentence embedding."""
+    """``positive``/``negative`` from the adapted encoder's head, or from a linear probe on plain embeddings.
+
+    ``use_adapter=False`` asks for the frozen-embedding probe even on the embedded
+    MiniLM (for comparisons); ``notify`` receives the notice when the adapter
+    should have been used and could not be.
+    """
 
     batch_size = 64
 
-    def __init__(self, request: ModelRequest, options: TaskOptions) -> None:
+    def __init__(self, request: ModelRequest, options: TaskOptions, *, use_adapter: bool = True,
+                 notify: Any = None) -> None:
         self.model = load_sentence_transformer(request, options)
         model_sha = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
+        self.adapter_notice: str | None = None
+        if use_adapter and is_embedded_minilm(model_sha):
+            from nlpsuite.plugins.sentiment.adapter import adapted_encoder, shipped_adapter
+
+            adapter, why = shipped_adapter(model_sha)
+            if adapter is not None:
+                key = (*cache_key(request, options, "SentenceTransformer"), "sentiment-adapter",
+                       adapter.metadata["training_sha256"])
+                self.encoder = cached(key, lambda: adapted_encoder(self.model, adapter))
+                self.head = adapter.head
+                self.method, self.weights = ADAPTER_METHOD, "shipped adapter (data/sentiment-adapter.safetensors)"
+                return
+            self.adapter_notice = (
+                f"sentiment adapter not used: {why}; falling back to the weaker linear probe on frozen embeddings "
+                "(regenerate it with `python -m nlpsuite.plugins.sentiment.adapter`)"
+            )
+            if notify is None and not options.quiet:
+                from nlpsuite.runtime import print_notice
+
+                notify = print_notice
+            if notify is not None:
+                notify(self.adapter_notice)
         key = (request.source, request.revision, str(self.model.device))
-        self.probe, self.provenance = sentiment_probe(self.model, key, model_sha)
+        self.encoder = self.model
+        self.head, self.weights = sentiment_probe(self.model, key, model_sha)
+        self.method = PROBE_METHOD
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        embeddings, warnings = embed_with_warnings(self.model, [r["text"] for r in records])
-        rows = self.probe.probabilities(embeddings.cpu()).tolist()
+        embeddings, warnings = embed_with_warnings(self.encoder, [r["text"] for r in records])
+        rows = self.head.probabilities(embeddings.cpu()).tolist()
         outputs = []
         for row, notes in zip(rows, warnings):
-            scores = dict(zip(self.probe.labels, row))
+            scores = dict(zip(self.head.labels, row))
             label = max(scores, key=scores.__getitem__)
             output: dict[str, Any] = {
                 "label": label,
@@ -40,10 +86,14 @@ class EmbeddedSentiment:
         return outputs
 
     def config(self) -> dict[str, Any]:
-        return {
-            "method": "linear probe on sentence embeddings",
-            "probe": self.provenance,
-            "labels": list(self.probe.labels),
-            "l2": PROBE_L2,
-            "max_input_tokens": int(self.model.max_seq_length),
+        config: dict[str, Any] = {
+            "method": self.method,
+            "weights": self.weights,
+            "labels": list(self.head.labels),
+            "max_input_tokens": int(self.encoder.max_seq_length),
         }
+        if self.method == PROBE_METHOD:
+            config["l2"] = PROBE_L2
+        if self.adapter_notice:
+            config["notice"] = self.adapter_notice
+        return config
