@@ -16,8 +16,6 @@ from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions
 from nlpsuite.testing import check_plugin_contract, contract_problems
 from nlpsuite.testing.tiny_classifier import DEFAULT_EXAMPLES, build_tiny_classifier
-from tests.fixtures_classifier import tiny_nli, tiny_sentiment_classifier, tiny_sentiment_classifier_untrained  # noqa: F401
-from tests.fixtures_seq2seq import one_torch_thread  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -216,6 +214,16 @@ def test_adapter_that_does_not_fit_falls_back_to_the_probe_with_a_notice(monkeyp
     notices.clear()
     missing = EmbeddedSentiment(request, TaskOptions(), notify=notices.append)
     assert missing.config()["method"] == PROBE_METHOD and "no-such-adapter.safetensors is missing" in notices[0]
+
+
+def test_damaged_adapter_file_is_reported_not_raised(monkeypatch, tmp_path):
+    import nlpsuite.plugins.sentiment.adapter as adapter_module
+    from nlpsuite.plugins.embedded import MINILM_SHA256
+
+    (tmp_path / adapter_module.ADAPTER_FILE).write_bytes(b"not a safetensors file")
+    monkeypatch.setattr(adapter_module, "data_path", lambda name: tmp_path / name)
+    adapter, why = adapter_module.shipped_adapter(MINILM_SHA256["model.safetensors"])
+    assert adapter is None and "could not be read" in why
 
 
 def test_adapter_is_refused_for_other_model_weights():
