@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
@@ -53,10 +52,9 @@ def build(request: Any, options: TaskOptions) -> Any:
 
 def load_sample() -> list[dict[str, Any]]:
     """The built-in sample: short reviews of products, places and services, written for nlpsuite."""
-    from nlpsuite.jsonl import read_jsonl
+    from nlpsuite.jsonl import read_package_jsonl
 
-    with resources.as_file(resources.files(__name__) / "data" / f"{SAMPLE_DATASET}.jsonl") as path:
-        return list(read_jsonl(path))
+    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
 
 
 @hookimpl
