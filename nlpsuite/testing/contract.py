@@ -16,7 +16,13 @@ import pluggy
 
 from nlpsuite.plugin_manager import PluginHost
 from nlpsuite.registry import Registry
-from nlpsuite.specs import DatasetSpec, MetricSpec, PerturbationResult, PerturbationSpec, TaskSpec
+from nlpsuite.specs import (
+    DatasetSpec,
+    MetricSpec,
+    PerturbationResult,
+    PerturbationSpec,
+    TaskSpec,
+)
 
 DATASET_RECORDS_CHECKED = 1000
 

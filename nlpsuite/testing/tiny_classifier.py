@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Union
 
 from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+from nlpsuite.testing.tiny_training import fit_full_batch, save_model
 
 #: A text, or a (premise, hypothesis) pair.
 ExampleText = Union[str, tuple[str, str]]
@@ -93,24 +94,8 @@ def build_tiny_classifier(
     if train and examples:
         batch = tokenizer(firsts, seconds or None, padding=True, return_tensors="pt")
         targets = torch.tensor([list(labels).index(label) for _, label in examples])
-        optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
-        model.train()
-        # One thread: for a model this small, more threads only contend on a busy CPU.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            for _ in range(steps):
-                loss = model(**batch, labels=targets).loss
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        finally:
-            torch.set_num_threads(threads)
-    model.eval()
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+        fit_full_batch(model, {**batch, "labels": targets}, steps=steps, learning_rate=learning_rate)
+    return save_model(directory, model, tokenizer)
 
 
 def _add_pair_template(tokenizer) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+from nlpsuite.testing.tiny_training import fit_full_batch, save_model
 
 DEFAULT_SENTENCES: tuple[str, ...] = (
     "the cat sat on the mat",
@@ -65,25 +66,10 @@ def build_tiny_masked_lm(
     model = BertForMaskedLM(config)
     if train and sentences:
         inputs, labels = _one_mask_per_row(tokenizer, sentences)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
-        model.train()
         attention = (inputs != tokenizer.pad_token_id).long()
-        # One thread: for a model this small, more threads only contend (several times slower on a busy CPU).
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            for _ in range(steps):
-                loss = model(input_ids=inputs, attention_mask=attention, labels=labels).loss
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        finally:
-            torch.set_num_threads(threads)
-    model.eval()
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+        batch = {"input_ids": inputs, "attention_mask": attention, "labels": labels}
+        fit_full_batch(model, batch, steps=steps, learning_rate=learning_rate)
+    return save_model(directory, model, tokenizer)
 
 
 def _one_mask_per_row(tokenizer, sentences: Sequence[str]):

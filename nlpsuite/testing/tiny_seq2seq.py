@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from nlpsuite.testing.tiny_training import fit_full_batch, save_model
+
 #: Ten English → German pairs written for these tests (lowercase: the word-level tokenizer lowercases).
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
     ("the cat sleeps on the sofa .", "die katze schläft auf dem sofa ."),
@@ -98,11 +100,7 @@ def build_tiny_seq2seq(
     model = MarianMTModel(config)
     if train:
         _memorise(model, tokenizer, pairs, steps=steps, learning_rate=learning_rate, seed=seed)
-    model.eval()
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return save_model(directory, model, tokenizer)
 
 
 def _memorise(model, tokenizer, pairs: Sequence[tuple[str, str]], *, steps: int, learning_rate: float, seed: int) -> None:
@@ -117,17 +115,4 @@ def _memorise(model, tokenizer, pairs: Sequence[tuple[str, str]], *, steps: int,
     # No token_type_ids: Marian does not take them.
     inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"], "labels": labels}
     torch.manual_seed(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
-    # A model this small gains nothing from several threads, and on a busy
-    # machine they contend: one thread trains ~5x faster there.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        model.train()
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss = model(**inputs).loss
-            loss.backward()
-            optimizer.step()
-    finally:
-        torch.set_num_threads(threads)
+    fit_full_batch(model, inputs, steps=steps, learning_rate=learning_rate)

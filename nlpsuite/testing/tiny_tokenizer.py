@@ -29,7 +29,14 @@ def build_word_tokenizer(
     ``template`` is the post-processing for one sequence (``"$A </s>"`` for
     seq2seq, ``"<cls> $A <sep>"`` for encoders).
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
     vocab: dict[str, int] = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
