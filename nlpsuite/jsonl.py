@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import InputError
+from nlpsuite.specs import DatasetSpec
 
 
 JSONL_HINT = 'each line must be one JSON object, e.g. {"id": "1", "text": "…"}'
@@ -57,6 +59,18 @@ def read_package_jsonl(package: str, relative_path: str) -> list[dict[str, Any]]
 
     with resources.as_file(resources.files(package).joinpath(relative_path)) as path:
         return list(read_jsonl(path))
+
+
+def packaged_sample_dataset(*, name: str, task: str, package: str, description: str) -> DatasetSpec:
+    """A task's built-in sample: ``data/<name>.jsonl`` shipped in ``package``, written by the project."""
+    return DatasetSpec(
+        name=name,
+        task=task,
+        description=description,
+        load=functools.partial(read_package_jsonl, package, f"data/{name}.jsonl"),
+        version="1",
+        license="Apache-2.0 (part of nlpsuite)",
+    )
 
 
 def dumps(record: Any) -> str:

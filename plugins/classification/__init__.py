@@ -66,13 +66,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     return FineTunedClassification(request, options)
 
 
-def load_sample() -> list[dict[str, Any]]:
-    """The built-in sample: short texts in four topics, with candidate labels, written for nlpsuite."""
-    from nlpsuite.jsonl import read_package_jsonl
-
-    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
-
-
 @hookimpl
 def register_tasks() -> list[TaskSpec]:
     return [
@@ -101,14 +94,14 @@ def register_tasks() -> list[TaskSpec]:
 
 @hookimpl
 def register_datasets() -> list[DatasetSpec]:
+    from nlpsuite.jsonl import packaged_sample_dataset
+
     return [
-        DatasetSpec(
+        packaged_sample_dataset(
             name=SAMPLE_DATASET,
             task=TASK_NAME,
+            package=__name__,
             description="32 short texts on sports, business, science and politics, with candidate labels, "
             "written for nlpsuite",
-            load=load_sample,
-            version="1",
-            license="Apache-2.0 (part of nlpsuite)",
         )
     ]

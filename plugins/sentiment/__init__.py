@@ -50,13 +50,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     return FineTunedSentiment(request, options)
 
 
-def load_sample() -> list[dict[str, Any]]:
-    """The built-in sample: short reviews of products, places and services, written for nlpsuite."""
-    from nlpsuite.jsonl import read_package_jsonl
-
-    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
-
-
 @hookimpl
 def register_tasks() -> list[TaskSpec]:
     return [
@@ -80,14 +73,14 @@ def register_tasks() -> list[TaskSpec]:
 
 @hookimpl
 def register_datasets() -> list[DatasetSpec]:
+    from nlpsuite.jsonl import packaged_sample_dataset
+
     return [
-        DatasetSpec(
+        packaged_sample_dataset(
             name=SAMPLE_DATASET,
             task=TASK_NAME,
+            package=__name__,
             description="30 short reviews of products, places and services (15 positive, 15 negative), "
             "written for nlpsuite",
-            load=load_sample,
-            version="1",
-            license="Apache-2.0 (part of nlpsuite)",
         )
     ]

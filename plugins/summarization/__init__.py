@@ -49,13 +49,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     return AbstractiveSummarizer(request, options)
 
 
-def load_sample() -> list[dict[str, Any]]:
-    """The built-in sample: short documents with reference summaries written for nlpsuite."""
-    from nlpsuite.jsonl import read_package_jsonl
-
-    return read_package_jsonl(__name__, f"data/{SAMPLE_DATASET}.jsonl")
-
-
 @hookimpl
 def register_tasks() -> list[TaskSpec]:
     return [
@@ -76,13 +69,13 @@ def register_tasks() -> list[TaskSpec]:
 
 @hookimpl
 def register_datasets() -> list[DatasetSpec]:
+    from nlpsuite.jsonl import packaged_sample_dataset
+
     return [
-        DatasetSpec(
+        packaged_sample_dataset(
             name=SAMPLE_DATASET,
             task=TASK_NAME,
+            package=__name__,
             description="20 short news-style documents with one-sentence reference summaries, written for nlpsuite",
-            load=load_sample,
-            version="1",
-            license="Apache-2.0 (part of nlpsuite)",
         )
     ]
