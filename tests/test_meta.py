@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from nlpsuite import hookspecs
+from nlpsuite.testing import check_plugin_contract
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,3 +38,13 @@ def test_every_hook_has_a_docstring_and_is_listed():
     assert specs == set(hookspecs.REGISTRATION_HOOKS)
     for name in specs:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"hook {name} has no docstring"
+
+
+BUILTIN_PLUGINS = ["embedded", "summarization", "translation", "classification", "sentiment", "bias", "metrics"]
+
+
+@pytest.mark.parametrize("name", BUILTIN_PLUGINS)
+def test_builtin_plugin_keeps_the_contract(name, nlpsuite_registry):
+    """Every built-in plugin passes the same contract test a third-party author runs."""
+    entry_point = nlpsuite_registry.host.plugins[name].module
+    check_plugin_contract(importlib.import_module(entry_point), name=name)

@@ -10,13 +10,11 @@ import sys
 import numpy as np
 import pytest
 
-import nlpsuite.plugins.bias as bias_plugin
 from nlpsuite.cli.app import main
 from nlpsuite.errors import InputError, UnknownNameError
 from nlpsuite.plugins.bias import weat as stats
 from nlpsuite.plugins.bias.definitions import builtin_tests, parse_test, read_test_file, select_builtin
 from nlpsuite.plugins.bias.multiple_testing import holm_adjust
-from nlpsuite.testing import check_plugin_contract
 
 
 def separated_embeddings(n: int, dim: int = 4) -> tuple[np.ndarray, ...]:
@@ -239,10 +237,6 @@ def test_yaml_numbers_are_words_and_duplicates_warn():
 
 
 # --- the plugin interface -------------------------------------------------------------------------------
-
-
-def test_plugin_keeps_the_contract():
-    check_plugin_contract(bias_plugin)
 
 
 def test_listing_the_plugin_imports_no_heavy_library():
