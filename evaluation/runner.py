@@ -107,10 +107,6 @@ def default_run_dir(task: str, dataset: EvalDataset, model_name: str, key: str) 
     return DEFAULT_RUNS_DIR / f"{_slug(task)}-{_slug(dataset.name)}-{_slug(model_name.split('/')[-1])}-{key[:10]}"
 
 
-def _text_length(spec: TaskSpec, inputs: Mapping[str, Any]) -> int:
-    return sum(len(inputs.get(name) or "") for name in spec.text_fields)
-
-
 def predict_with_cache(
     loaded: Any,
     dataset: EvalDataset,
@@ -131,7 +127,7 @@ def predict_with_cache(
     todo = [i for i, o in enumerate(outputs) if o is None]
     # Sort across the whole remainder (longest first), then hand LoadedTask one batch at a time:
     # the same padding savings as one big call, plus a commit point per batch.
-    todo.sort(key=lambda i: (-_text_length(loaded.spec, samples[i]["input"]), i))
+    todo.sort(key=lambda i: (-loaded.text_length(samples[i]["input"]), i))
     batch_size = loaded.batch_size
     if on_progress is not None:
         on_progress.update(stats.cached)

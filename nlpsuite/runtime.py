@@ -172,7 +172,8 @@ class LoadedTask:
                     return f"field {field.name!r} is empty"
         return None
 
-    def _text_length(self, record: dict[str, Any]) -> int:
+    def text_length(self, record: Mapping[str, Any]) -> int:
+        """Characters in the record's text fields: the length batches are sorted by."""
         return sum(len(record.get(name) or "") for name in self.spec.text_fields)
 
     def _predict_one_by_one(self, batch: list[dict[str, Any]], _exc: Exception) -> list[dict[str, Any]]:
@@ -202,7 +203,7 @@ class LoadedTask:
             results = map_in_sorted_batches(
                 [records[i] for i in valid],
                 self.predictor.predict,
-                length=self._text_length,
+                length=self.text_length,
                 batch_size=self.batch_size,
                 on_batch_error=self._predict_one_by_one,
                 progress=bar,

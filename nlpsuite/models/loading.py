@@ -155,7 +155,7 @@ def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T])
     _quiet_local_loading(request, options)
     try:
         return load()
-    except (OSError, ValueError, EnvironmentError, ImportError, RuntimeError, KeyError) as exc:
+    except (OSError, ValueError, ImportError, RuntimeError, KeyError) as exc:
         raise translate_error(exc, request, options) from exc
     except Exception as exc:  # network client errors have many types
         if request.kind == "hub" and "connect" in type(exc).__name__.lower() + str(exc).lower():
