@@ -5,9 +5,10 @@ on SST-2 dev however it is trained, so the adapter also changes the encoder:
 it adds rank-8 updates (:mod:`.low_rank`) to every attention and feed-forward
 layer of MiniLM and trains them, with a softmax head on the normalised
 mean-pooled embedding, on :func:`.adapter_data.training_examples`
-(3,010 sentences, all written for nlpsuite; no SST or other public sentiment data).
-Measured with ``benchmarks/sentiment_sst2.py``: 0.7913 accuracy on SST-2 dev against
-0.7718 for the frozen-embedding probe; the 0.80 aimed at is not reached yet.
+(6,008 sentences, all written for nlpsuite; no SST or other public sentiment data).
+Measured with ``benchmarks/sentiment_sst2.py``: 0.8073 accuracy on SST-2 dev (frozen-embedding
+probe 0.7718, zero-shot 0.6972) and 0.8173 on nlpsuite's own held-out film reviews
+(``data/sentiment-heldout.jsonl``, never trained on).
 
 The result ships as ``data/sentiment-adapter.safetensors`` (the low-rank factors
 in float16 and the head), stamped with the SHA-256 of the training data and
@@ -15,7 +16,7 @@ settings and of the MiniLM weights it was trained on.  At load the factors are
 merged into a *copy* of the encoder, cached under its own key: the shared
 MiniLM that other tasks use is never changed.
 
-Regenerate (four to ten minutes on two CPU cores; seeded, on the CPU)::
+Regenerate (about fifteen minutes on two CPU cores; seeded, on the CPU)::
 
     python -m nlpsuite.plugins.sentiment.adapter
 """
