@@ -185,6 +185,18 @@ def test_adapter_file_is_small_and_stamped_with_its_training_data_and_model():
     assert meta["model_sha256"] == MINILM_SHA256["model.safetensors"]
 
 
+def test_heldout_reviews_are_balanced_and_never_trained_on():
+    from nlpsuite.plugins.classification.examples_file import read_examples
+    from nlpsuite.plugins.sentiment.adapter_data import HELDOUT_FILE, SOURCE_FILES, data_path, training_examples
+
+    heldout = read_examples(data_path(HELDOUT_FILE))
+    assert HELDOUT_FILE not in SOURCE_FILES
+    positives = sum(e.label == "positive" for e in heldout)
+    assert {e.label for e in heldout} == {"positive", "negative"} and abs(2 * positives - len(heldout)) <= 4
+    trained = {e.text.lower() for e in training_examples()}
+    assert not [e.text for e in heldout if e.text.lower() in trained]
+
+
 def test_adapter_that_does_not_fit_falls_back_to_the_probe_with_a_notice(monkeypatch):
     import nlpsuite.plugins.sentiment.adapter as adapter_module
     from nlpsuite.models.reference import parse_model_reference
