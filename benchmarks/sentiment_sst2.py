@@ -86,7 +86,7 @@ def sentiment_accuracies(records: list[dict], gold: list[str]) -> None:
 
 
 def heldout(limit: int | None) -> None:
-    from nlpsuite.plugins.classification.examples_file import read_examples
+    from nlpsuite.labelled_examples import read_examples
     from nlpsuite.plugins.sentiment.adapter_data import HELDOUT_FILE, data_path
 
     path = data_path(HELDOUT_FILE)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from nlpsuite.errors import InputError, UsageError
-from nlpsuite.plugins.classification.examples_file import read_examples
+from nlpsuite.labelled_examples import read_examples
 from nlpsuite.registry import find_dataset
 from nlpsuite.runtime import load_task
 from nlpsuite.specs import TaskOptions

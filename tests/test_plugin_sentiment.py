@@ -186,7 +186,7 @@ def test_adapter_file_is_small_and_stamped_with_its_training_data_and_model():
 
 
 def test_heldout_reviews_are_balanced_and_never_trained_on():
-    from nlpsuite.plugins.classification.examples_file import read_examples
+    from nlpsuite.labelled_examples import read_examples
     from nlpsuite.plugins.sentiment.adapter_data import HELDOUT_FILE, SOURCE_FILES, data_path, training_examples
 
     heldout = read_examples(data_path(HELDOUT_FILE))

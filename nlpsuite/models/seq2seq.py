@@ -153,7 +153,7 @@ def cap_new_tokens(settings: dict[str, Any], model: Any) -> str | None:
     return None
 
 
-def token_counts(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+def content_token_counts(tokenizer: Any, texts: Sequence[str]) -> list[int]:
     """Tokens per text, without special tokens."""
     if not texts:
         return []
@@ -189,7 +189,7 @@ def fit_spans(
     room for those.
     """
     budget = max(1, budget)
-    counts = token_counts(tokenizer, [text[s:e] for s, e in sentences])
+    counts = content_token_counts(tokenizer, [text[s:e] for s, e in sentences])
     pieces: list[tuple[int, int, int]] = []
     split_inside = False
     for (start, end), count in zip(sentences, counts):
@@ -216,7 +216,7 @@ def fit_spans(
 
 def _cut_between_words(tokenizer: Any, text: str, start: int, end: int, budget: int) -> list[tuple[int, int, int]]:
     words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
-    counts = token_counts(tokenizer, [text[s:e] for s, e in words])
+    counts = content_token_counts(tokenizer, [text[s:e] for s, e in words])
     pieces: list[tuple[int, int, int]] = []
     current: list[int] | None = None
     for (w_start, w_end), count in zip(words, counts):

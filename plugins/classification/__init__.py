@@ -44,7 +44,7 @@ def default_model_for(task_args: Mapping[str, Any]) -> str | None:
 def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` and return the classifier it calls for."""
     from nlpsuite.errors import UsageError
-    from nlpsuite.plugins.classification.model_choice import classifier_kind
+    from nlpsuite.models.classifier_kind import classifier_kind
 
     kind = classifier_kind(request, options)
     if kind == "embedding":

@@ -20,9 +20,9 @@ from nlpsuite.errors import InputError, UsageError
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.classification.candidate_labels import candidate_labels, parse_labels
-from nlpsuite.plugins.classification.examples_file import read_examples
-from nlpsuite.plugins.classification.linear_probe import LinearProbe, train_linear_probe
-from nlpsuite.plugins.classification.sentence_encoder import embed, embed_with_warnings
+from nlpsuite.labelled_examples import read_examples
+from nlpsuite.models.linear_probe import LinearProbe, train_linear_probe
+from nlpsuite.models.sentence_encoder import embed, embed_with_warnings
 from nlpsuite.specs import TaskOptions
 
 DEFAULT_DESCRIPTION_TEMPLATE = "This text is about {}."

@@ -11,23 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.models.classifier_kind import entailment_index
 from nlpsuite.models.loading import load_pretrained
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.classification.candidate_labels import candidate_labels
-from nlpsuite.plugins.classification.token_window import model_window, token_counts, truncation_warning
+from nlpsuite.models.token_window import model_window, input_token_counts, truncation_warning
 from nlpsuite.specs import TaskOptions
 
 DEFAULT_HYPOTHESIS_TEMPLATE = "This example is {}."
 #: Premise-hypothesis pairs per forward pass.
 PAIRS_PER_PASS = 64
-
-
-def entailment_index(label2id: dict[str, int]) -> int | None:
-    """The id of the entailment class in an NLI config, or ``None`` when it is not an NLI model."""
-    for name, index in label2id.items():
-        if str(name).lower().startswith("entail"):
-            return int(index)
-    return None
 
 
 def hypothesis_template(task_args: dict[str, Any]) -> str:
@@ -62,7 +55,7 @@ class NliZeroShotClassification:
                 hypotheses.append(self.template.format(label))
                 owners.append(i)
         logits = self._entailment_logits(premises, hypotheses)
-        counts = token_counts(self.tokenizer, premises, hypotheses)
+        counts = input_token_counts(self.tokenizer, premises, hypotheses)
         outputs = []
         start = 0
         import torch

@@ -27,7 +27,7 @@ SAMPLE_DATASET = "sentiment-sample"
 def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` and return the sentiment classifier it calls for."""
     from nlpsuite.errors import UsageError
-    from nlpsuite.plugins.classification.model_choice import classifier_kind
+    from nlpsuite.models.classifier_kind import classifier_kind
 
     unknown = sorted(set(options.task_args) - {"text"})
     if unknown:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlpsuite.plugins.classification.linear_probe import LinearProbe
+from nlpsuite.models.linear_probe import LinearProbe
 from nlpsuite.plugins.sentiment.adapter_data import COMPOSE_SEED, COMPOSED_PER_LABEL, SOURCE_FILES, data_path
 from nlpsuite.plugins.sentiment.low_rank import TARGETS
 
@@ -140,8 +140,8 @@ def train_adapter(model: Any, *, log: Any = print) -> SentimentAdapter:
 
     import torch
 
-    from nlpsuite.plugins.classification.linear_probe import train_linear_probe
-    from nlpsuite.plugins.classification.sentence_encoder import embed
+    from nlpsuite.models.linear_probe import train_linear_probe
+    from nlpsuite.models.sentence_encoder import embed
     from nlpsuite.plugins.sentiment.adapter_data import training_examples
     from nlpsuite.plugins.sentiment.low_rank import attach_low_rank, low_rank_state
 

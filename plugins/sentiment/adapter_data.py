@@ -28,7 +28,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from nlpsuite.plugins.classification.examples_file import LabelledExample, read_examples
+from nlpsuite.labelled_examples import LabelledExample, read_examples
 
 #: Film-review sentences nlpsuite wrote and never trains on: the figure that chooses training settings.
 HELDOUT_FILE = "sentiment-heldout.jsonl"

@@ -13,7 +13,7 @@ from typing import Any
 
 from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
-from nlpsuite.plugins.classification.sentence_encoder import embed_with_warnings
+from nlpsuite.models.sentence_encoder import embed_with_warnings
 from nlpsuite.plugins.sentiment.probe import PROBE_L2, sentiment_probe
 from nlpsuite.specs import TaskOptions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlpsuite.models.reference import ModelRequest
-from nlpsuite.plugins.classification.fine_tuned import SequenceClassifier
+from nlpsuite.models.sequence_classifier import SequenceClassifier
 from nlpsuite.plugins.sentiment.polarity import SENTIMENT_LABELS, polarity_map
 from nlpsuite.specs import TaskOptions
 

@@ -24,9 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nlpsuite.plugins.classification.examples_file import LabelledExample, read_examples
-from nlpsuite.plugins.classification.linear_probe import LinearProbe, train_linear_probe
-from nlpsuite.plugins.classification.sentence_encoder import embed
+from nlpsuite.labelled_examples import LabelledExample, read_examples
+from nlpsuite.models.linear_probe import LinearProbe, train_linear_probe
+from nlpsuite.models.sentence_encoder import embed
 
 TRAINING_FILE = "sentiment-train.jsonl"
 PROBE_FILE = "sentiment-probe.json"

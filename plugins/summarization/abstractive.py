@@ -13,7 +13,7 @@ from nlpsuite.models.seq2seq import (
     input_window,
     resolve_generation,
     structural_generation_config,
-    token_counts,
+    content_token_counts,
 )
 from nlpsuite.plugins.summarization.arguments import choice_arg, int_arg
 from nlpsuite.sentences import SPLIT_RULE, sentence_spans
@@ -67,7 +67,7 @@ class AbstractiveSummarizer:
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         documents = [str(record["document"]) for record in records]
-        lengths = [count + self.special_tokens for count in token_counts(self.tokenizer, documents)]
+        lengths = [count + self.special_tokens for count in content_token_counts(self.tokenizer, documents)]
         chunks: list[str] = []
         owner: list[int] = []
         warnings: list[list[str]] = [[] for _ in documents]

@@ -19,7 +19,7 @@ def model_window(tokenizer: Any, config: Any = None, default: int = 512) -> int:
     return default
 
 
-def token_counts(tokenizer: Any, texts: list[str], pairs: list[str] | None = None) -> list[int]:
+def input_token_counts(tokenizer: Any, texts: list[str], pairs: list[str] | None = None) -> list[int]:
     """Tokens each input takes with special tokens, before any truncation."""
     # verbose=False: counting is meant to see over-long inputs, the warning comes with the output
     kwargs = {"add_special_tokens": True, "verbose": False}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.plugins.classification.token_window import token_counts, truncation_warning
+from nlpsuite.models.token_window import input_token_counts, truncation_warning
 
 
 def encoder_window(model: Any) -> int:
@@ -24,6 +24,6 @@ def embed(model: Any, texts: list[str], *, batch_size: int = 64) -> Any:
 def embed_with_warnings(model: Any, texts: list[str]) -> tuple[Any, list[list[str]]]:
     """Embeddings plus, per text, a truncation warning when it is longer than the encoder's window."""
     window = encoder_window(model)
-    counts = token_counts(model.tokenizer, texts)
+    counts = input_token_counts(model.tokenizer, texts)
     warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
     return embed(model, texts), warnings

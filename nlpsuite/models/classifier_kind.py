@@ -1,4 +1,7 @@
-"""Which classifier a model calls for: fine-tuned, zero-shot NLI, or a sentence encoder."""
+"""Which classifier a model calls for: fine-tuned, zero-shot NLI, or a sentence encoder.
+
+Decided from the model's config alone; shared by every task that classifies (classification, sentiment).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,18 @@ from typing import Literal
 from nlpsuite.errors import UsageError
 from nlpsuite.models.loading import model_config
 from nlpsuite.models.reference import ModelRequest
-from nlpsuite.plugins.classification.nli_zero_shot import entailment_index
 from nlpsuite.specs import TaskOptions
 
 ClassifierKind = Literal["fine-tuned", "nli", "embedding"]
+
+
+def entailment_index(label2id: dict[str, int]) -> int | None:
+    """The id of the entailment class in an NLI config, or ``None`` when it is not an NLI model."""
+    for name, index in label2id.items():
+        if str(name).lower().startswith("entail"):
+            return int(index)
+    return None
+
 
 
 def is_sentence_encoder(request: ModelRequest) -> bool:
