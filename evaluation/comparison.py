@@ -15,9 +15,9 @@ from typing import Any
 
 from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.results import RunRecord
-from nlpsuite.evaluation.scoring import compute_metric, is_failed, metric_arguments
+from nlpsuite.evaluation.scoring import binding_for, compute_metric, is_failed, metric_arguments
 from nlpsuite.evaluation.significance import DEFAULT_ALPHA, PairedTestResult, paired_tests
-from nlpsuite.registry import get_metric
+from nlpsuite.registry import get_task
 
 _SHOW_IDS = 3
 
@@ -147,17 +147,18 @@ def compare_runs(
         failed = sum(1 for s in run.samples if is_failed(s))
         if failed:
             comparison.warnings.append(f"run {label} has {failed} failed sample(s), scored as empty or wrong predictions")
+    task = get_task(comparison.task)
     for name in names:
-        spec = get_metric(name)
-        args_a = metric_arguments(spec, _metric_args(run_a))
-        args_b = metric_arguments(spec, _metric_args(run_b))
+        binding, spec = binding_for(task, name)
+        args_a = metric_arguments(binding, spec, _metric_args(run_a))
+        args_b = metric_arguments(binding, spec, _metric_args(run_b))
         if args_a != args_b:
             raise UsageError(
                 f"metric {name!r} was scored with different arguments: A {args_a}, B {args_b}",
                 hint=f"rescore one run with the other's --metric-args, or leave {name!r} out with --metrics",
             )
-        result_a, _ = compute_metric(spec, samples_a, args_a)
-        result_b, _ = compute_metric(spec, samples_b, args_b)
+        result_a, _ = compute_metric(binding, spec, samples_a, args_a)
+        result_b, _ = compute_metric(binding, spec, samples_b, args_b)
         comparison.tests.extend(
             paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
         )

@@ -23,6 +23,7 @@ from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
 from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
+from nlpsuite.session import Session
 from nlpsuite.specs import TaskOptions, TaskSpec
 
 DEFAULT_RUNS_DIR = Path("nlpsuite-runs")
@@ -61,9 +62,9 @@ class PredictStats:
 
 def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str, dict[str, Any]]:
     """``"bleu.tokenize=intl,rouge1.use_stemmer=false"`` → ``{"bleu": {"tokenize": "intl"}, …}``."""
-    from nlpsuite.cli.options import parse_pairs
+    from nlpsuite.arguments import parse_key_values
 
-    pairs = parse_pairs(text or [], "--metric-args")
+    pairs = parse_key_values(text or [], "--metric-args")
     result: dict[str, dict[str, Any]] = {}
     for dotted, value in pairs.items():
         metric, sep, key = dotted.partition(".")
@@ -71,16 +72,23 @@ def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str,
             raise UsageError(f"--metric-args {dotted!r} is not METRIC.KEY=VALUE", hint="e.g. --metric-args bleu.tokenize=intl")
         result.setdefault(metric, {})[key] = value
     check_metric_names(task, result)
+    # typed once here, so results.json records what was computed (use_stemmer=False is False, not "False")
+    from nlpsuite.evaluation.scoring import binding_for, metric_arguments
+
+    for key in result:
+        binding, spec = binding_for(task, key)
+        explicit = metric_arguments(binding, spec, result)
+        result[key] = {k: explicit[k] for k in result[key]}
     return result
 
 
 def check_metric_names(task: TaskSpec, metric_args: Mapping[str, Any]) -> None:
     """Refuse metric arguments for a metric the task does not use."""
-    unknown = [m for m in metric_args if m not in task.metrics]
+    unknown = [m for m in metric_args if m not in task.metric_keys]
     if unknown:
         raise UsageError(
             f"--metric-args names metric {unknown[0]!r}, which task {task.name!r} does not use",
-            hint=f"the task's metrics: {', '.join(task.metrics) or 'none'}",
+            hint=f"the task's metrics: {', '.join(task.metric_keys) or 'none'}",
         )
 
 
@@ -168,7 +176,7 @@ def score_rows(spec: TaskSpec, rows: list[dict[str, Any]], *, metric_args: Mappi
     """Metrics from stored predictions only; fills each row's ``scores``."""
     from nlpsuite.evaluation.scoring import score_samples
 
-    if not spec.metrics:
+    if not spec.bindings:
         return {}
     scored = score_samples(spec, rows, metric_args={k: dict(v) for k, v in metric_args.items()}, seed=seed,
                            n_bootstrap=n_bootstrap)
@@ -194,16 +202,18 @@ def run_eval(
     request: EvalRequest,
     *,
     notify: Callable[[str], None] | None = None,
+    session: Session | None = None,
 ) -> EvalOutcome:
-    """Run the whole evaluation and write the run directory; returns what was written."""
+    """Run the whole evaluation in ``session`` (default: the process's) and write the run directory."""
     from nlpsuite._privacy import offline_requested
     from nlpsuite.evaluation.provenance import model_identity, reproducibility_record, task_provider
     from nlpsuite.registry import get_task
-    from nlpsuite.runtime import load_task, print_notice
+    from nlpsuite.runtime import load_task, print_notice, resolve_options
 
     began = time.perf_counter()
     spec = get_task(request.task)
-    options = request.options
+    # typed task arguments and generation settings: bad values stop here, and the cache key sees typed values
+    options = resolve_options(spec, request.options)
     columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
         else dict(request.columns)
     offline = options.offline or offline_requested()
@@ -213,7 +223,7 @@ def run_eval(
     check_metric_names(spec, request.metric_args)
 
     loaded = load_task(spec.name, request.model, replace(options, offline=offline or options.offline),
-                       notify=notify or print_notice)
+                       notify=notify or print_notice, session=session)
     provider = task_provider(spec.name)
     task_config = loaded.config()
     key_description = {

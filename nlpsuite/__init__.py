@@ -8,9 +8,11 @@ from __future__ import annotations
 from nlpsuite._privacy import apply_privacy_defaults
 from nlpsuite.hookspecs import hookimpl
 from nlpsuite.specs import (
+    PLUGIN_API_VERSION,
     CommandSpec,
     DatasetSpec,
     FieldSpec,
+    MetricBinding,
     MetricResult,
     MetricSpec,
     ModelSpec,
@@ -19,6 +21,8 @@ from nlpsuite.specs import (
     Substitution,
     TaskOptions,
     TaskSpec,
+    TextScore,
+    argument,
 )
 
 __version__ = "0.1.0"
@@ -26,9 +30,11 @@ __version__ = "0.1.0"
 apply_privacy_defaults()
 
 __all__ = [
+    "PLUGIN_API_VERSION",
     "CommandSpec",
     "DatasetSpec",
     "FieldSpec",
+    "MetricBinding",
     "MetricResult",
     "MetricSpec",
     "ModelSpec",
@@ -37,6 +43,8 @@ __all__ = [
     "Substitution",
     "TaskOptions",
     "TaskSpec",
+    "TextScore",
     "__version__",
+    "argument",
     "hookimpl",
 ]

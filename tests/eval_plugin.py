@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, argument, hookimpl
 from nlpsuite.models.reference import ModelRequest
 
 SAMPLE_RECORDS = [
@@ -81,6 +81,7 @@ class EvalTestPlugin:
                 reference_field="label",
                 metrics=("accuracy", "macro_f1"),
                 no_fallback_hint="pass --model DIR holding keywords.txt",
+                generation_settings=[argument("marker", "text", "a setting that changes nothing but the cache key")],
             ),
             TaskSpec(
                 name="copyedit",

@@ -27,6 +27,7 @@ def task_spec(task: str) -> TaskSpec:
     return TaskSpec(
         name=task, description=f"test {task}", input_fields=[FieldSpec(input_field)],
         output_fields=[FieldSpec(output_field, output_type)], build=no_model, metrics=metrics,
+        reference_field=output_field,
     )
 
 

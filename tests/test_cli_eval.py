@@ -89,7 +89,7 @@ def test_translation_eval_on_parallel_text_with_a_tiny_trained_marian(tiny_maria
     bleu = results["metrics"]["bleu"]
     assert bleu["value"] >= 90
     assert bleu["settings"]["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
-    assert results["dataset"]["n"] == len(DEFAULT_PAIRS) and results["model"]["kind"] == "local"
+    assert results["dataset"]["n"] == len(DEFAULT_PAIRS) and results["model"]["origin"] == "local"
     assert results["config"]["gen_kwargs"] == {"max_new_tokens": 32}
     assert "num_beams" in json.dumps(results["config"]["task"])  # the effective generation settings are recorded
     capsys.readouterr()

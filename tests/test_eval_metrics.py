@@ -45,7 +45,6 @@ def test_sacrebleu_metrics_match_direct_sacrebleu_calls(name):
     direct.corpus_score(HYPS, [REFS])
     assert result.settings["signature"] == str(direct.get_signature())
     assert spec.higher_is_better is (name != "ter")
-    assert (spec.prediction_field, spec.reference_field) == ("translation", "target")
     assert "sacrebleu" in spec.version
 
 
@@ -96,9 +95,35 @@ def test_multiple_references_per_sample_match_sacrebleu():
 
 
 def test_unknown_metric_argument_names_what_is_accepted():
+    from nlpsuite.evaluation.runner import parse_metric_args
+    from nlpsuite.registry import get_task
+
     with pytest.raises(UsageError) as err:
-        get_metric("bleu").compute(HYPS, REFS, {"tokenizer": "intl"})
-    assert "tokenizer" in err.value.message and "tokenize" in err.value.hint
+        parse_metric_args("bleu.tokenizer=intl", get_task("translation"))
+    assert "'tokenizer'" in err.value.message and "did you mean 'tokenize'" in err.value.message
+    assert "tokenize (one of none, zh, 13a" in err.value.hint
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("rouge1.use_stemmer=False", {"rouge1": {"use_stemmer": False}}),
+    ("rouge1.use_stemmer=false,rougeL.split_sentences=no", {"rouge1": {"use_stemmer": False},
+                                                            "rougeL": {"split_sentences": False}}),
+    ("rouge2.use_stemmer=1", {"rouge2": {"use_stemmer": True}}),
+])
+def test_metric_arguments_are_typed_so_false_means_false(given, expected):
+    from nlpsuite.evaluation.runner import parse_metric_args
+    from nlpsuite.registry import get_task
+
+    assert parse_metric_args(given, get_task("summarization")) == expected
+
+
+def test_a_metric_argument_that_is_not_a_boolean_is_refused_naming_it():
+    from nlpsuite.evaluation.runner import parse_metric_args
+    from nlpsuite.registry import get_task
+
+    with pytest.raises(UsageError) as err:
+        parse_metric_args("bleu.lowercase=maybe", get_task("translation"))
+    assert "lowercase='maybe' is not true or false" in err.value.message
 
 
 @pytest.mark.parametrize("rouge_type", ["rouge1", "rouge2", "rougeL"])
@@ -112,7 +137,6 @@ def test_rouge_matches_rouge_score_with_stemming(rouge_type):
     assert result.per_sample == pytest.approx(expected, abs=1e-12)
     assert result.value == pytest.approx(sum(expected) / len(expected), abs=1e-12)
     assert result.settings["use_stemmer"] is True
-    assert (spec.prediction_field, spec.reference_field) == ("summary", "summary")
 
 
 def test_rouge_lsum_splits_sentences_as_stated():

@@ -66,7 +66,7 @@ def test_results_and_samples_follow_the_shared_format(model_dir, data_file, tmp_
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["schema_version"] == 1 and results["task"] == "kwlabel"
     assert results["dataset"]["n"] == 6 and results["dataset"]["name"] == "reviews.jsonl"
-    assert results["model"]["kind"] == "local" and results["model"]["fallback"] is False
+    assert results["model"]["origin"] == "local" and results["model"]["fallback"] is False
     assert results["config"]["batch_size"] == 4 and results["config"]["seed"] == 0
     accuracy = results["metrics"]["accuracy"]
     assert accuracy["value"] == pytest.approx(4 / 6)  # 'c' is empty (failed), 'e' has no keyword

@@ -284,7 +284,7 @@ def test_embedded_model_finds_a_clear_association(bias_task):
 def test_templated_test_on_the_embedded_model_permutes_words(bias_task):
     templated = {**FRUIT_VEHICLE, "templates": ["This is {}.", "I saw {} today.", "{} is here."]}
     (output,) = bias_task.predict([{"id": "seat", "test": templated}])
-    assert output["kind"] == "seat" and output["n_templates"] == 3
+    assert output["kind"] == "seat" and output["details"]["n_templates"] == 3
     assert (output["n_targ1"], output["n_targ2"]) == (6, 6)
     assert output["p_value_method"] == "exact" and output["n_permutations"] == math.comb(12, 6)
     assert output["effect_size"] > 1.0

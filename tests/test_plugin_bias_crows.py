@@ -50,12 +50,12 @@ def run_pairs(model_dir, pairs):
 def test_trained_model_prefers_the_sentences_it_learnt_and_its_untrained_twin_does_not(masked_lms):
     trained, untrained = masked_lms
     task, output = run_pairs(trained, PAIRS)
-    assert task.model.kind == "local" and task.config()["pair_scoring"]
-    assert output["kind"] == "crows" and output["n_scored"] == 4
+    assert task.model.origin == "local" and task.config()["pair_scoring"]
+    assert output["kind"] == "crows" and output["details"]["n_scored"] == 4
     assert output["stereotype_score"] == 1.0
     margins = [p["score_more"] - p["score_less"] for p in output["pairs"]]
     assert min(margins) > 1.0
-    assert output["by_bias_type"]["people"]["n_pairs"] == 2
+    assert output["details"]["by_bias_type"]["people"]["n_pairs"] == 2
     _, baseline = run_pairs(untrained, PAIRS)
     assert max(abs(p["score_more"] - p["score_less"]) for p in baseline["pairs"]) < 0.2
 
@@ -104,7 +104,7 @@ def test_empty_unrelated_and_too_long_pairs_fail_alone(masked_lms):
     assert "sent_more is empty" in errors[1]
     assert "share no token" in errors[2]
     assert "more than the model's 64" in errors[3]
-    assert output["n_scored"] == 1 and output["stereotype_score"] == 1.0
+    assert output["details"]["n_scored"] == 1 and output["stereotype_score"] == 1.0
     assert len(output["warnings"]) == 3
 
 

@@ -44,7 +44,7 @@ def test_broken_plugin_is_listed_as_failed_and_the_rest_keeps_working(broken_dis
 
     ran = nlpsuite_cli("run", "--task", BUILTIN_TASK, "what a lovely day", pythonpath=broken_dist)
     assert ran.returncode == 0, ran.stderr
-    assert json.loads(ran.stdout)["output"]["label"] == "positive"
+    assert json.loads(ran.stdout)["prediction"]["label"] == "positive"
 
 
 def test_strict_mode_makes_a_broken_plugin_fatal(broken_dist: Path):

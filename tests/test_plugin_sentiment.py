@@ -75,7 +75,7 @@ def test_sample_dataset_is_balanced_and_labelled():
 def test_task_arguments_are_refused():
     with pytest.raises(UsageError) as info:
         load_task("sentiment", EMBEDDED, TaskOptions(task_args={"labels": "a,b"}))
-    assert "takes no arguments" in info.value.message and "--task classification" in info.value.hint
+    assert "takes no arguments" in info.value.message and "drop --arg" in info.value.hint
 
 
 # --- fine-tuned classifier ------------------------------------------------------------------------
@@ -260,6 +260,6 @@ def test_cli_run_offline_prints_positive_with_the_embedded_model():
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.strip().splitlines()
     record = json.loads(line)
-    assert record["output"]["label"] == "positive"
+    assert record["prediction"]["label"] == "positive"
     assert record["model"]["name"] == f"{EMBEDDED} (embedded)" and record["model"]["fallback"] is True
     assert "notice:" in result.stderr and EMBEDDED in result.stderr

@@ -12,6 +12,8 @@ from nlpsuite.evaluation.metrics.sacrebleu_metrics import sacrebleu_specs
 from nlpsuite.hookspecs import hookimpl
 from nlpsuite.specs import MetricSpec
 
+NLPSUITE_PLUGIN_API = "1.0"
+
 
 @hookimpl
 def register_metrics() -> list[MetricSpec]:

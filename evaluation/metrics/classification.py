@@ -136,8 +136,6 @@ def classification_specs() -> list[MetricSpec]:
             version=version,
             higher_is_better=True,
             compute=compute_accuracy,
-            prediction_field="label",
-            reference_field="label",
         ),
         MetricSpec(
             name="macro_f1",
@@ -145,8 +143,6 @@ def classification_specs() -> list[MetricSpec]:
             version=version,
             higher_is_better=True,
             compute=compute_macro_f1,
-            prediction_field="label",
-            reference_field="label",
             aggregate=MACRO_F1_AGGREGATE,
         ),
     ]

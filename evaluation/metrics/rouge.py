@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import version as package_version
 from typing import Any
 
-from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.metrics.text_inputs import prediction_texts, reference_lists
-from nlpsuite.specs import MetricResult, MetricSpec
+from nlpsuite.specs import MetricResult, MetricSpec, argument
 
 IMPLEMENTATION_VERSION = "1"
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-ALLOWED_ARGS = ("use_stemmer", "split_sentences")
+ARGUMENTS = (
+    argument("use_stemmer", "boolean", "Porter-stem tokens before matching", default=True),
+    argument("split_sentences", "boolean", "split texts into sentences (one per line) before scoring", default=True),
+)
 SENTENCE_SPLITTER = "regex: split after [.!?] followed by whitespace; sentences joined by newline"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -35,12 +37,6 @@ def split_sentences(text: str) -> str:
 
 def compute_rouge(rouge_type: str, predictions: Sequence[Any], references: Sequence[Any], args: Mapping[str, Any]) -> MetricResult:
     """Per-sample ROUGE F-measure (× 100) of ``predictions`` against ``references``."""
-    unknown = sorted(set(args) - set(ALLOWED_ARGS))
-    if unknown:
-        raise UsageError(
-            f"metric {rouge_type!r} does not take argument(s) {', '.join(unknown)}",
-            hint=f"{rouge_type} accepts: {', '.join(ALLOWED_ARGS)}",
-        )
     from rouge_score import rouge_scorer
 
     use_stemmer = bool(args.get("use_stemmer", True))
@@ -88,8 +84,7 @@ def rouge_specs() -> list[MetricSpec]:
             version=version,
             higher_is_better=True,
             compute=lambda p, r, a, _t=rouge_type: compute_rouge(_t, p, r, a),
-            prediction_field="summary",
-            reference_field="summary",
+            arguments=ARGUMENTS,
         )
         for rouge_type in ROUGE_TYPES
     ]

@@ -15,31 +15,43 @@ from functools import lru_cache
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
 
-from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.metrics.aggregation import SummedStatsAggregate
 from nlpsuite.evaluation.metrics.text_inputs import prediction_texts, reference_lists, reference_streams
-from nlpsuite.specs import MetricResult, MetricSpec
+from nlpsuite.specs import FieldSpec, MetricResult, MetricSpec, argument
 
 if TYPE_CHECKING:  # numpy loads when a metric computes, not when plugins are listed
     import numpy as np
 
 IMPLEMENTATION_VERSION = "1"
 
-# Constructor arguments each sacrebleu metric accepts (sacrebleu 2.x), for clear errors.
-ALLOWED_ARGS: dict[str, tuple[str, ...]] = {
-    "bleu": ("lowercase", "force", "tokenize", "smooth_method", "smooth_value", "max_ngram_order", "effective_order"),
-    "chrf": ("char_order", "word_order", "beta", "lowercase", "whitespace", "eps_smoothing"),
-    "ter": ("normalized", "no_punct", "asian_support", "case_sensitive"),
+TOKENIZERS = ("none", "zh", "13a", "intl", "char", "ja-mecab", "ko-mecab", "spm", "flores101", "flores200")
+
+# The constructor arguments of each sacrebleu metric (sacrebleu 2.x), typed; defaults are sacrebleu's own.
+ARGUMENTS: dict[str, tuple[FieldSpec, ...]] = {
+    "bleu": (
+        argument("lowercase", "boolean", "lowercase hypotheses and references", default=False),
+        argument("force", "boolean", "score even text that looks already tokenized", default=False),
+        argument("tokenize", "text", "tokenizer (default 13a; zh/ja-mecab/ko-mecab for CJK)", choices=TOKENIZERS),
+        argument("smooth_method", "text", "smoothing", default="exp", choices=("none", "floor", "add-k", "exp")),
+        argument("smooth_value", "number", "value for floor / add-k smoothing", minimum=0),
+        argument("max_ngram_order", "integer", "largest n-gram order", default=4, minimum=1, maximum=9),
+        argument("effective_order", "boolean", "drop n-gram orders with no match (sentence BLEU)", default=False),
+    ),
+    "chrf": (
+        argument("char_order", "integer", "character n-gram order", default=6, minimum=1),
+        argument("word_order", "integer", "word n-gram order (2 gives chrF++)", default=0, minimum=0),
+        argument("beta", "integer", "recall weight", default=2, minimum=1),
+        argument("lowercase", "boolean", "lowercase before scoring", default=False),
+        argument("whitespace", "boolean", "count whitespace in character n-grams", default=False),
+        argument("eps_smoothing", "boolean", "epsilon smoothing as in chrF++.py and NLTK", default=False),
+    ),
+    "ter": (
+        argument("normalized", "boolean", "normalise punctuation and tokenize", default=False),
+        argument("no_punct", "boolean", "remove punctuation", default=False),
+        argument("asian_support", "boolean", "support Asian characters", default=False),
+        argument("case_sensitive", "boolean", "case-sensitive", default=False),
+    ),
 }
-
-
-def _check_args(name: str, args: Mapping[str, Any]) -> None:
-    unknown = sorted(set(args) - set(ALLOWED_ARGS[name]))
-    if unknown:
-        raise UsageError(
-            f"metric {name!r} does not take argument(s) {', '.join(unknown)}",
-            hint=f"{name} accepts: {', '.join(ALLOWED_ARGS[name])}",
-        )
 
 
 @lru_cache(maxsize=64)
@@ -75,14 +87,13 @@ def _score_from_totals(name: str) -> SummedStatsAggregate:
     return SummedStatsAggregate(from_totals)
 
 
-AGGREGATES = {name: _score_from_totals(name) for name in ALLOWED_ARGS}
+AGGREGATES = {name: _score_from_totals(name) for name in ARGUMENTS}
 
 
 def compute_sacrebleu(name: str, predictions: Sequence[Any], references: Sequence[Any], args: Mapping[str, Any]) -> MetricResult:
     """Score ``predictions`` against ``references`` with sacrebleu metric ``name``."""
     import numpy as np
 
-    _check_args(name, args)
     hyps = prediction_texts(predictions, name)
     refs = reference_lists(references, name)
     frozen = _frozen(args)
@@ -133,9 +144,8 @@ def sacrebleu_specs() -> list[MetricSpec]:
             version=_version(),
             higher_is_better=higher,
             compute=lambda p, r, a, _name=name: compute_sacrebleu(_name, p, r, a),
-            prediction_field="translation",
-            reference_field="target",
             aggregate=AGGREGATES[name],
+            arguments=ARGUMENTS[name],
         )
         for name, (text, higher) in described.items()
     ]

@@ -13,10 +13,27 @@ import traceback
 from collections.abc import Sequence
 
 from nlpsuite import __version__
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, NlpsuiteError
 
 #: Built-in subcommands, each a module under ``nlpsuite.cli.commands``.
 BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "eval", "rescore", "compare")
+
+
+EXIT_STATUSES = """\
+exit status (every command):
+  0    success
+  1    internal error (a bug; rerun with --debug for the traceback)
+  2    bad arguments, options or input; nothing was run
+  3    some inputs failed: their outputs carry "error", the rest were written
+  4    every input failed
+  130  interrupted"""
+
+
+def _debug_option() -> argparse.ArgumentParser:
+    # accepted before or after the command name; SUPPRESS keeps a later default from resetting it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,34 +41,49 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nlpsuite",
         description="NLP task applications (summarization, translation, classification, sentiment, "
         "bias probing) on one plugin interface.",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"nlpsuite {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _debug_option()
     for name in BUILTIN_COMMANDS:
         module = importlib.import_module(f"nlpsuite.cli.commands.{name.replace('-', '_')}")
-        command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        epilog = "\n\n".join(part for part in (getattr(module, "EPILOG", ""), EXIT_STATUSES) if part)
+        command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP, parents=[common],
+                                        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
         module.configure(command_parser)
         command_parser.set_defaults(handler=module.run)
-    _add_plugin_commands(sub)
+    _add_plugin_commands(sub, common)
     return parser
 
 
-def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
-    from nlpsuite.registry import get_commands
+def _add_plugin_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from nlpsuite.plugin_manager import stdout_to_stderr
+    from nlpsuite.registry import get_commands, get_registry, provider_of
 
     for spec in get_commands():
+        plugin = provider_of("commands", spec.name)
         if spec.name in sub.choices:
-            print(f"nlpsuite: warning: plugin command {spec.name!r} clashes with a built-in; ignored", file=sys.stderr)
+            get_registry().host.note_problem(plugin, f"command {spec.name!r} clashes with a built-in command; ignored")
             continue
-        command_parser = sub.add_parser(spec.name, help=spec.help, description=spec.help)
-        spec.configure(command_parser)
+        command_parser = sub.add_parser(spec.name, help=spec.help, description=spec.help, parents=[common],
+                                        epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        try:
+            with stdout_to_stderr():
+                spec.configure(command_parser)
+        except BaseException as exc:  # noqa: BLE001 - a plugin's parser setup must not take the CLI down
+            sub._name_parser_map.pop(spec.name, None)
+            sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != spec.name]
+            get_registry().host.note_problem(plugin, f"command {spec.name!r}: configure raised {type(exc).__name__}: {exc}")
+            continue
         command_parser.set_defaults(handler=spec.run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -68,9 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("nlpsuite: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last resort: a short message, traceback with --debug
         if debug:
             traceback.print_exc()
@@ -78,4 +110,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"nlpsuite: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
             print("  hint: rerun with --debug for the traceback; if a plugin is involved, "
                   "try NLPSUITE_LOAD_PLUGINS= to load built-ins only", file=sys.stderr)
-        return 1
+        return EXIT_INTERNAL

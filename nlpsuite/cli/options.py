@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from nlpsuite.arguments import parse_key_values
 from nlpsuite.errors import UsageError
-from nlpsuite.specs import TaskOptions
+from nlpsuite.session import Session
+from nlpsuite.specs import TaskOptions, TaskSpec
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
+def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = True) -> None:
+    """Model and device options; ``task_settings`` adds ``--arg``, ``--src/--tgt`` and ``--gen-kwargs``
+    (for commands that run any task; the host refuses those a task does not declare)."""
     group = parser.add_argument_group("model")
     group.add_argument("--model", "-m", help="hub id (id@revision), local directory, or a name from `nlpsuite models`")
     group.add_argument("--offline", action="store_true", help="never contact the hub (same as HF_HUB_OFFLINE=1)")
@@ -22,16 +25,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")
-    group.add_argument("--src", help="source language code (e.g. en), for tasks that take one")
-    group.add_argument("--tgt", help="target language code (e.g. de), for tasks that take one")
-    group.add_argument(
-        "--arg", "-a", action="append", default=[], metavar="KEY=VALUE",
-        help="task argument, e.g. labels=sports,politics (repeatable)",
-    )
-    group.add_argument(
-        "--gen-kwargs", default="", metavar="K=V,...", help="generation settings, e.g. num_beams=4,max_new_tokens=64"
-    )
     group.add_argument("--quiet", "-q", action="store_true", help="no progress bar or notices on stderr")
+    if not task_settings:
+        return
+    task = parser.add_argument_group("task settings (see `nlpsuite tasks --json` for what each task declares)")
+    task.add_argument(
+        "--arg", "-a", action="append", default=[], metavar="KEY=VALUE",
+        help="task argument, e.g. labels=sports,politics (repeatable); checked against the task's declaration",
+    )
+    task.add_argument("--src", help="source language code (e.g. en), for tasks with a src_lang field (translation)")
+    task.add_argument("--tgt", help="target language code (e.g. de), for tasks with a tgt_lang field (translation)")
+    task.add_argument(
+        "--gen-kwargs", default="", metavar="K=V,...",
+        help="generation settings, e.g. num_beams=4,max_new_tokens=64, for tasks that generate text",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -51,33 +58,20 @@ def batch_size_value(text: str) -> int | str:
     return positive_int(text)
 
 
-def parse_value(text: str) -> Any:
-    """JSON scalars and lists where they parse (4, 0.5, true, [1,2]); otherwise the text itself."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+LANGUAGE_OPTIONS = (("src", "src_lang"), ("tgt", "tgt_lang"))
 
 
-def parse_pairs(items: list[str] | str, option: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` or ``"a=1,b=x"`` to a dict, with an error naming the bad item."""
-    if isinstance(items, str):
-        items = [part for part in items.split(",") if part.strip()] if items else []
-    result: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{option} {item!r} is not KEY=VALUE", hint=f"write e.g. {option} num_beams=4")
-        result[key.strip()] = parse_value(value.strip())
-    return result
-
-
-def task_options_from(args: argparse.Namespace) -> TaskOptions:
-    task_args = parse_pairs(args.arg, "--arg")
-    if args.src:
-        task_args["src_lang"] = args.src
-    if args.tgt:
-        task_args["tgt_lang"] = args.tgt
+def task_options_from(args: argparse.Namespace, spec: TaskSpec | None = None) -> TaskOptions:
+    """The options a command line asked for (values still text: the host types them against ``spec``)."""
+    task_args: dict[str, Any] = parse_key_values(getattr(args, "arg", []), "--arg")
+    for option, field in LANGUAGE_OPTIONS:
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        if spec is not None and field not in {f.name for f in (*spec.input_fields, *spec.arguments)}:
+            raise UsageError(f"task {spec.name!r} takes no language code (--{option})",
+                             hint="--src and --tgt are for tasks with source/target languages, such as translation")
+        task_args[field] = value
     return TaskOptions(
         device=args.device,
         dtype=args.dtype,
@@ -86,9 +80,23 @@ def task_options_from(args: argparse.Namespace) -> TaskOptions:
         allow_pickle=args.allow_pickle,
         batch_size=None if args.batch_size == "auto" else args.batch_size,
         quiet=args.quiet,
-        generation=parse_pairs(args.gen_kwargs, "--gen-kwargs"),
+        generation=parse_key_values(getattr(args, "gen_kwargs", ""), "--gen-kwargs"),
         task_args=task_args,
     )
+
+
+def command_session(args: argparse.Namespace) -> Session:
+    """The session of one CLI command.
+
+    A command line is one request in its own process, so ``--offline`` may also
+    set the Hugging Face offline variables for libraries nlpsuite does not drive
+    (``datasets``); long-running front ends (the demo) never do.
+    """
+    from nlpsuite._privacy import enable_offline_mode
+
+    if getattr(args, "offline", False):
+        enable_offline_mode()
+    return Session(offline=True if getattr(args, "offline", False) else None)
 
 
 def notifier(args: argparse.Namespace):

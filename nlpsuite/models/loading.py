@@ -1,7 +1,8 @@
 """Load models safely, once per process.
 
-One cache keyed by (model source, revision, device, dtype, loader, loader
-arguments): every UI tab, CLI call and harness run in a process shares it.
+Loaded models live in the session's bounded cache (``options.session``, see
+:mod:`nlpsuite.session`), keyed by (model source, revision, device, dtype,
+loader, loader arguments): every UI tab, user and call of one front end shares them.
 Safety: remote code only with ``trust_remote_code``; pickled weights only with
 ``allow_pickle``.  Not-available errors become :class:`ModelUnavailableError`
 so the host can fall back to an embedded model.
@@ -10,7 +11,6 @@ so the host can fall back to an embedded model.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from nlpsuite.errors import InputError, ModelSecurityError, ModelUnavailableError, NlpsuiteError
 from nlpsuite.models.device import resolve_device, resolve_dtype, torch_dtype
 from nlpsuite.models.reference import ModelRequest
+from nlpsuite.session import session_of
 from nlpsuite.specs import TaskOptions
 
 T = TypeVar("T")
@@ -25,25 +26,9 @@ T = TypeVar("T")
 SAFE_WEIGHTS = (".safetensors",)
 PICKLED_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
-_cache: dict[tuple[Any, ...], Any] = {}
-_lock = threading.RLock()
-
-
-def cached(key: tuple[Any, ...], load: Callable[[], T]) -> T:
-    """Return the object cached under ``key``, loading it once."""
-    with _lock:
-        if key not in _cache:
-            _cache[key] = load()
-        return _cache[key]
-
-
-def clear_model_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def cache_size() -> int:
-    return len(_cache)
+def cached(options: TaskOptions, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """The object the session of ``options`` holds under ``key``, loading it once."""
+    return session_of(options).models.get_or_load(key, load)
 
 
 def cache_key(request: ModelRequest, options: TaskOptions, loader: str) -> tuple[Any, ...]:
@@ -191,7 +176,7 @@ def load_pretrained(
         tokenizer = transformers.AutoTokenizer.from_pretrained(request.source, **kwargs) if with_tokenizer else None
         return model, tokenizer
 
-    return cached(cache_key(request, options, auto_class), lambda: _guarded(request, options, load))
+    return cached(options, cache_key(request, options, auto_class), lambda: _guarded(request, options, load))
 
 
 def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
@@ -212,7 +197,7 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
             model_kwargs={"dtype": torch_dtype(dtype), "use_safetensors": None if options.allow_pickle else True},
         )
 
-    return cached(cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
+    return cached(options, cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
 
 
 def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
@@ -223,4 +208,4 @@ def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
 
         return transformers.AutoConfig.from_pretrained(request.source, **pretrained_kwargs(request, options)).to_dict()
 
-    return cached((request.source, request.revision, "config"), lambda: _guarded(request, options, load))
+    return cached(options, (request.source, request.revision, "config", options.offline), lambda: _guarded(request, options, load))

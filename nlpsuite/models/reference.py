@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.registry import find_model_spec
-from nlpsuite.specs import ModelSpec
+from nlpsuite.specs import ModelRequest
+
+__all__ = ["ModelRequest", "parse_model_reference"]
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-SourceKind = Literal["registered", "local", "hub"]
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """What a task's ``build`` loads: ``source`` is what ``from_pretrained`` gets."""
-
-    reference: str
-    kind: SourceKind
-    source: str
-    revision: str | None = None
-    spec: ModelSpec | None = None
-
-    @property
-    def display_name(self) -> str:
-        if self.spec is not None:
-            return f"{self.spec.name} (embedded)" if self.spec.embedded else self.spec.name
-        return f"{self.source}@{self.revision}" if self.revision else self.source
-
-    @property
-    def model_kind(self) -> str | None:
-        """The registered kind (``sentence-transformer``, …) when known without loading."""
-        return self.spec.kind if self.spec is not None else None
 
 
 def parse_model_reference(reference: str) -> ModelRequest:

@@ -16,32 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlpsuite.errors import UsageError
-
-#: Settings a user may give (``--gen-kwargs``) and their types.  Output-shape
-#: settings (``num_return_sequences``, ``return_dict_in_generate``) are left out:
-#: a task answers one text per input.
-USER_SETTINGS: dict[str, type | tuple[type, ...]] = {
-    "num_beams": int,
-    "max_new_tokens": int,
-    "min_new_tokens": int,
-    "max_length": int,
-    "min_length": int,
-    "length_penalty": (int, float),
-    "no_repeat_ngram_size": int,
-    "encoder_no_repeat_ngram_size": int,
-    "repetition_penalty": (int, float),
-    "early_stopping": (bool, str),
-    "do_sample": bool,
-    "temperature": (int, float),
-    "top_k": int,
-    "top_p": (int, float),
-    "typical_p": (int, float),
-    "min_p": (int, float),
-    "num_beam_groups": int,
-    "diversity_penalty": (int, float),
-    "max_time": (int, float),
-    "seed": int,
-}
+from nlpsuite.generation_settings import DECODING_SETTING_NAMES
 
 # A user's max_length replaces the task's default max_new_tokens (and the other way round,
 # and min likewise): the two ways of bounding length must not both be in force.
@@ -63,22 +38,16 @@ FALLBACK_WINDOW = 512
 def resolve_generation(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The effective generation settings: a task's ``defaults`` updated by the user's ``overrides``.
 
-    Raises :class:`UsageError` for an unknown setting, a value of the wrong type
-    or a combination ``transformers`` rejects.
+    Values were typed by the host against :data:`~nlpsuite.generation_settings.DECODING_SETTINGS`;
+    raises :class:`UsageError` for an unknown setting or a combination ``transformers`` rejects.
     """
-    for key, value in overrides.items():
-        if key not in USER_SETTINGS:
-            close = difflib.get_close_matches(key, list(USER_SETTINGS), n=1)
-            raise UsageError(
-                f"unknown generation setting {key!r}",
-                hint=(f"did you mean {close[0]!r}? " if close else "") + f"known settings: {', '.join(USER_SETTINGS)}",
-            )
-        expected = USER_SETTINGS[key]
-        if isinstance(value, bool) and expected in (int, (int, float)) or not isinstance(value, expected):
-            raise UsageError(
-                f"generation setting {key}={value!r} has the wrong type",
-                hint=f"give {key} as {_type_name(expected)}, e.g. --gen-kwargs {key}={_example(expected)}",
-            )
+    unknown = [key for key in overrides if key not in DECODING_SETTING_NAMES]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], DECODING_SETTING_NAMES, n=1)
+        raise UsageError(
+            f"unknown generation setting {unknown[0]!r}",
+            hint=(f"did you mean {close[0]!r}? " if close else "") + f"known settings: {', '.join(DECODING_SETTING_NAMES)}",
+        )
     settings = dict(defaults)
     for user_key, default_key in _LENGTH_ALTERNATIVES.items():
         if user_key in overrides and default_key not in overrides:
@@ -92,17 +61,6 @@ def resolve_generation(defaults: Mapping[str, Any], overrides: Mapping[str, Any]
         settings.setdefault("seed", 0)
     _check_combination(settings)
     return settings
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
-    types = expected if isinstance(expected, tuple) else (expected,)
-    return " or ".join(dict.fromkeys(names[t] for t in types))
-
-
-def _example(expected: type | tuple[type, ...]) -> str:
-    first = expected[0] if isinstance(expected, tuple) else expected
-    return {int: "4", float: "0.9", bool: "true", str: "never"}[first]
 
 
 def _check_combination(settings: Mapping[str, Any]) -> None:

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from nlpsuite import CommandSpec, DatasetSpec, TaskOptions, TaskSpec, hookimpl
-from nlpsuite.plugins.bias.schema import EMBEDDED_MODEL, INPUT_FIELDS, OUTPUT_FIELDS, TASK_NAME
+from nlpsuite.plugins.bias.schema import ARGUMENTS, EMBEDDED_MODEL, EXAMPLES, INPUT_FIELDS, OUTPUT_FIELDS, TASK_NAME
+
+NLPSUITE_PLUGIN_API = "1.0"
 
 WEAT_CITATION = (
     "Caliskan, A., Bryson, J. J., & Narayanan, A. (2017). Semantics derived automatically from language "
@@ -46,6 +48,9 @@ def register_tasks() -> list[TaskSpec]:
             build=_build,
             default_model=EMBEDDED_MODEL,
             fallback_model=EMBEDDED_MODEL,
+            arguments=ARGUMENTS,
+            examples=EXAMPLES,
+            sample_dataset=f"{TASK_NAME}-sample",
         )
     ]
 

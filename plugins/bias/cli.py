@@ -42,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     weat.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo and bootstrap (default 0)")
     weat.add_argument("--alpha", type=float, default=0.05, help="significance level marked in the table (default 0.05)")
     weat.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    add_model_options(weat)
+    add_model_options(weat, task_settings=False)
 
     crows = sub.add_parser(
         "crows", help="score sentence pairs with a masked LM (CrowS-Pairs-style pseudo-log-likelihood)",
@@ -51,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     crows.add_argument("--pairs", "-p", required=True, metavar="FILE.jsonl",
                        help='one pair per line: {"sent_more", "sent_less", "stereo_antistereo"?, "bias_type"?}')
     crows.add_argument("--json", action="store_true", help="print JSON (with per-pair scores) instead of a table")
-    add_model_options(crows)
+    add_model_options(crows, task_settings=False)
     parser.set_defaults(bias_parser=parser)
 
 
@@ -178,7 +178,7 @@ def run_crows(args: argparse.Namespace) -> int:
     else:
         print(f"model: {task.model.name}   score: share of pairs whose stereotypical sentence has the higher "
               "pseudo-log-likelihood (0.5 = no preference); 95% exact CI; two-sided binomial p vs 0.5")
-        groups = [("all", output)] + list(output["by_bias_type"].items())
+        groups = [("all", {**output, **output["details"]})] + list(output["details"]["by_bias_type"].items())
         print_table(["bias type", "pairs", "scored", "score", "CI", "p"], [
             [name, g["n_pairs"], g["n_scored"], _number(g["stereotype_score"]),
              f"[{_number(g['ci_low'])}, {_number(g['ci_high'])}]", _p(g["p_value"])]

@@ -13,11 +13,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from nlpsuite.errors import InputError, NlpsuiteError, UsageError
+from nlpsuite.errors import InputError, NlpsuiteError
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.bias import weat as stats
 from nlpsuite.plugins.bias.definitions import AssociationTest, check_templates, parse_test_field
 from nlpsuite.specs import TaskOptions
+
+#: Statistics reported as declared output fields; the rest of a result goes under ``details``.
+HEADLINE_STATISTICS = ("effect_size", "p_value", "p_value_method", "n_permutations", "ci_low", "ci_high",
+                       "n_targ1", "n_targ2")
 
 
 
@@ -34,16 +38,10 @@ class WeatSettings:
 
     @classmethod
     def from_task_args(cls, task_args: Mapping[str, Any]) -> WeatSettings:
-        values: dict[str, Any] = {}
-        for key in ("permutations", "max_exact", "bootstrap", "seed"):
-            if task_args.get(key) is not None:
-                values[key] = _whole(task_args[key], key, minimum=0 if key in ("bootstrap", "seed") else 1)
-        if task_args.get("confidence") is not None:
-            confidence = task_args["confidence"]
-            if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-                raise UsageError(f"task argument confidence={confidence!r} must be a number between 0 and 1",
-                                 hint="e.g. --arg confidence=0.95")
-            values["confidence"] = float(confidence)
+        """From the task arguments, already typed and range-checked by the host (see ``schema.ARGUMENTS``)."""
+        values = {k: task_args[k] for k in ("permutations", "max_exact", "bootstrap", "seed") if k in task_args}
+        if "confidence" in task_args:
+            values["confidence"] = float(task_args["confidence"])
         if task_args.get("templates"):
             values["templates"] = check_templates(task_args["templates"], "task argument templates")
         return cls(**values)
@@ -52,13 +50,6 @@ class WeatSettings:
         record = asdict(self)
         record["templates"] = list(self.templates)
         return record
-
-
-def _whole(value: Any, key: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UsageError(f"task argument {key}={value!r} must be a whole number >= {minimum}",
-                         hint=f"e.g. --arg {key}=1000")
-    return value
 
 
 class BiasPredictor:
@@ -147,15 +138,19 @@ class BiasPredictor:
         if encoded.truncated:
             warnings.append(f"{encoded.truncated} stimuli were longer than the encoder's "
                             f"{self.encoder().max_tokens} tokens and were truncated")
+        statistics = result.to_dict()
         output: dict[str, Any] = {
             "test": test.name,
             "kind": "seat" if templated else "weat",
             **{key: s.category for key, s in test.sets().items()},
-            **result.to_dict(),
-            "n_attr1": len(test.attr1.examples),
-            "n_attr2": len(test.attr2.examples),
-            "n_templates": len(test.templates),
-            "permutation_unit": "word",
+            **{key: statistics.pop(key) for key in HEADLINE_STATISTICS},
+            "details": {
+                **statistics,
+                "n_attr1": len(test.attr1.examples),
+                "n_attr2": len(test.attr2.examples),
+                "n_templates": len(test.templates),
+                "permutation_unit": "word",
+            },
         }
         if warnings:
             output["warnings"] = warnings
@@ -172,8 +167,9 @@ class BiasPredictor:
         output: dict[str, Any] = {
             "test": str((value.get("name") if isinstance(value, Mapping) else None) or record_id or "pairs"),
             "kind": "crows",
-            **summary,
+            **{key: summary.pop(key) for key in ("stereotype_score", "ci_low", "ci_high", "p_value")},
             "pairs": [s.to_dict() for s in scores],
+            "details": summary,
         }
         failed = [f"pair {n}: {s.error}" for n, s in enumerate(scores, start=1) if s.error]
         if failed:

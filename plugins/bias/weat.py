@@ -29,10 +29,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-DEFAULT_MAX_EXACT = 100_000
-DEFAULT_PERMUTATIONS = 100_000
-DEFAULT_BOOTSTRAP = 10_000
-DEFAULT_CONFIDENCE = 0.95
+from nlpsuite.plugins.bias.schema import (  # noqa: F401 - the defaults live with the declared arguments
+    DEFAULT_BOOTSTRAP,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MAX_EXACT,
+    DEFAULT_PERMUTATIONS,
+)
 # Partition sums equal in exact arithmetic can differ in the last bits; count those as ties.
 TIE_TOLERANCE = 1e-10
 # Rows of random keys drawn at once for Monte Carlo permutations (bounds memory).

@@ -9,7 +9,7 @@ The model decides how:
   zero-shot by similarity to label descriptions, or few-shot from a user's
   labelled examples (``examples=PATH``).
 
-Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
+Task arguments (``--arg KEY=VALUE``) are declared in :data:`ARGUMENTS`.
 """
 
 from __future__ import annotations
@@ -17,24 +17,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, argument, hookimpl
 
 TASK_NAME = "classification"
 DEFAULT_MODEL = "facebook/bart-large-mnli"
 FALLBACK_MODEL = "all-MiniLM-L6-v2"
 SAMPLE_DATASET = "classification-sample"
 
-#: Task arguments and what they do.
-TASK_ARGS = {
-    "labels": "candidate labels for zero-shot, comma-separated (a record's own 'labels' field wins)",
-    "hypothesis_template": "NLI models: the hypothesis for each label (default 'This example is {}.')",
-    "label_descriptions": "sentence encoders: JSON object mapping a label to a description to compare texts with",
-    "description_template": "sentence encoders: description for labels without one (default 'This text is about {}.')",
-    "temperature": "sentence encoders, zero-shot: softmax temperature over cosine similarities (default 0.05)",
-    "examples": "sentence encoders: PATH to labelled examples (JSONL text/label, or CSV/TSV with a text,label "
-    "header) for a few-shot classifier; picks the embedded model when no --model is given",
-}
+NLPSUITE_PLUGIN_API = "1.0"
 
+#: Task arguments (``--arg KEY=VALUE``); ``labels`` is an input field, so ``--arg labels=a,b`` gives every record labels.
+ARGUMENTS = (
+    argument("hypothesis_template", "text", "NLI models: the hypothesis for each label ('{}' is the label)",
+             default="This example is {}."),
+    argument("label_descriptions", "json",
+             "sentence encoders: JSON object mapping a label to a description to compare texts with"),
+    argument("description_template", "text", "sentence encoders: description for labels without one ('{}' is the label)",
+             default="This text is about {}."),
+    argument("temperature", "number", "sentence encoders, zero-shot: softmax temperature over cosine similarities",
+             default=0.05, minimum=1e-6),
+    argument("examples", "path", "sentence encoders: labelled examples (JSONL text/label, or CSV/TSV with a "
+             "text,label header) for a few-shot classifier; picks the embedded model when no --model is given"),
+)
+EXAMPLES = (
+    {"text": "The striker scored twice in the second half.", "labels": ["sports", "business", "politics"]},
+    {"text": "Shares fell after the company cut its profit forecast.", "labels": ["sports", "business", "politics"]},
+    {"text": "Parliament passed the budget after a long debate.", "labels": ["sports", "business", "politics"]},
+)
 
 def default_model_for(task_args: Mapping[str, Any]) -> str | None:
     """Few-shot examples need a sentence encoder: they make the embedded model the default."""
@@ -85,9 +94,11 @@ def register_tasks() -> list[TaskSpec]:
             reference_field="label",
             default_model=DEFAULT_MODEL,
             fallback_model=FALLBACK_MODEL,
-            task_args=TASK_ARGS,
+            arguments=ARGUMENTS,
             metrics=("accuracy", "macro_f1"),
             default_model_for=default_model_for,
+            examples=EXAMPLES,
+            sample_dataset=SAMPLE_DATASET,
         )
     ]
 

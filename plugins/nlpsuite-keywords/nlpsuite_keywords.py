@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nlpsuite import FieldSpec, TaskOptions, TaskSpec, hookimpl
+from nlpsuite import FieldSpec, TaskOptions, TaskSpec, argument, hookimpl
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 
@@ -20,6 +20,14 @@ STOP_WORDS = frozenset(
     "would should than then there these those into over under about after before more most very just also now".split()
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+#: The plugin API this plugin was written for.
+NLPSUITE_PLUGIN_API = "1.0"
+
+ARGUMENTS = (
+    argument("top_k", "integer", "how many key phrases to return", default=5, minimum=1, maximum=50),
+    argument("diversity", "number", "0: most relevant phrases; 1: most varied", default=0.5, minimum=0, maximum=1),
+)
 
 
 def candidates(text: str) -> list[str]:
@@ -68,8 +76,8 @@ class KeywordExtractor:
 
 def build(request: ModelRequest, options: TaskOptions) -> KeywordExtractor:
     encoder = load_sentence_transformer(request, options)
-    args = options.task_args
-    return KeywordExtractor(encoder, top_k=int(args.get("top_k", 5)), diversity=float(args.get("diversity", 0.5)))
+    args = options.task_args  # typed, range-checked and defaulted by the host from ARGUMENTS
+    return KeywordExtractor(encoder, top_k=args["top_k"], diversity=float(args["diversity"]))
 
 
 @hookimpl
@@ -86,5 +94,7 @@ def register_tasks() -> list[TaskSpec]:
             build=build,
             default_model="sentence-transformers/all-MiniLM-L6-v2",
             fallback_model="all-MiniLM-L6-v2",
+            arguments=ARGUMENTS,
+            examples=[{"text": "Solar panels on school roofs cut the town's electricity bill by a third last winter."}],
         )
     ]

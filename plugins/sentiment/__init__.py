@@ -22,6 +22,12 @@ TASK_NAME = "sentiment"
 DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 FALLBACK_MODEL = "all-MiniLM-L6-v2"
 SAMPLE_DATASET = "sentiment-sample"
+NLPSUITE_PLUGIN_API = "1.0"
+EXAMPLES = (
+    {"text": "The staff were friendly and the room was spotless."},
+    {"text": "The battery died after two days and support never answered."},
+    {"text": "A slow start, but the last hour is wonderful."},
+)
 
 
 def build(request: Any, options: TaskOptions) -> Any:
@@ -29,12 +35,6 @@ def build(request: Any, options: TaskOptions) -> Any:
     from nlpsuite.errors import UsageError
     from nlpsuite.models.classifier_kind import classifier_kind
 
-    unknown = sorted(set(options.task_args) - {"text"})
-    if unknown:
-        raise UsageError(
-            f"task {TASK_NAME!r} takes no arguments, got {', '.join(unknown)}",
-            hint="drop --arg; for your own labels use --task classification",
-        )
     kind = classifier_kind(request, options)
     if kind == "embedding":
         from nlpsuite.plugins.sentiment.embedded import EmbeddedSentiment
@@ -67,6 +67,8 @@ def register_tasks() -> list[TaskSpec]:
             default_model=DEFAULT_MODEL,
             fallback_model=FALLBACK_MODEL,
             metrics=("accuracy", "macro_f1"),
+            examples=EXAMPLES,
+            sample_dataset=SAMPLE_DATASET,
         )
     ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
+from nlpsuite.session import session_of
 from nlpsuite.models.sentence_encoder import embed_with_warnings
 from nlpsuite.plugins.sentiment.probe import PROBE_L2, sentiment_probe
 from nlpsuite.specs import TaskOptions
@@ -49,7 +50,7 @@ class EmbeddedSentiment:
             if adapter is not None:
                 key = (*cache_key(request, options, "SentenceTransformer"), "sentiment-adapter",
                        adapter.metadata["training_sha256"])
-                self.encoder = cached(key, lambda: adapted_encoder(self.model, adapter))
+                self.encoder = cached(options, key, lambda: adapted_encoder(self.model, adapter))
                 self.head = adapter.head
                 self.method, self.weights = ADAPTER_METHOD, "shipped adapter (data/sentiment-adapter.safetensors)"
                 return
@@ -65,7 +66,7 @@ class EmbeddedSentiment:
                 notify(self.adapter_notice)
         key = (request.source, request.revision, str(self.model.device))
         self.encoder = self.model
-        self.head, self.weights = sentiment_probe(self.model, key, model_sha)
+        self.head, self.weights = sentiment_probe(self.model, key, model_sha, session_of(options))
         self.method = PROBE_METHOD
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from nlpsuite.session import Session
 from nlpsuite.labelled_examples import LabelledExample, read_examples
 from nlpsuite.models.linear_probe import LinearProbe, train_linear_probe
 from nlpsuite.models.sentence_encoder import embed
@@ -35,8 +35,6 @@ PROBE_L2 = 1.0
 LABELS = ("negative", "positive")
 FORMAT_VERSION = 1
 
-_trained: dict[tuple[Any, ...], LinearProbe] = {}
-_lock = threading.Lock()
 
 
 def data_path(name: str) -> Path:
@@ -72,15 +70,15 @@ def shipped_probe(model_sha256: str | None) -> LinearProbe | None:
     return LinearProbe.from_json(data)
 
 
-def sentiment_probe(model: Any, model_key: tuple[Any, ...], model_sha256: str | None) -> tuple[LinearProbe, str]:
-    """The probe for ``model`` and where it came from (``shipped`` or ``trained at load``)."""
+def sentiment_probe(
+    model: Any, model_key: tuple[Any, ...], model_sha256: str | None, session: Session
+) -> tuple[LinearProbe, str]:
+    """The probe for ``model`` and where it came from (``shipped`` or ``trained at load``, once per session)."""
     probe = shipped_probe(model_sha256)
     if probe is not None:
         return probe, "shipped weights (data/sentiment-probe.json)"
-    with _lock:
-        if model_key not in _trained:
-            _trained[model_key] = train_probe(model)
-    return _trained[model_key], "trained at load on data/sentiment-train.jsonl"
+    trained = session.cache("sentiment-probe").get_or_load(model_key, lambda: train_probe(model))
+    return trained, "trained at load on data/sentiment-train.jsonl"
 
 
 def write_shipped_probe() -> Path:

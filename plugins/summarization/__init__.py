@@ -10,31 +10,43 @@ Two ways to summarize, chosen by the model:
   document's most central, least redundant sentences (centroid relevance + MMR)
   within a sentence and word budget, kept in document order.
 
-Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
+Task arguments (``--arg KEY=VALUE``) are declared in :data:`ARGUMENTS`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, argument, hookimpl
+from nlpsuite.generation_settings import DECODING_SETTINGS
 
 TASK_NAME = "summarization"
 DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
 FALLBACK_MODEL = "all-MiniLM-L6-v2"
 SAMPLE_DATASET = "summarization-sample"
 
-#: Task arguments and what they do (the abstractive and extractive paths each read their own).
-TASK_ARGS = {
-    "long_input": "abstractive: 'chunk' (default) summarizes each window-sized chunk of whole sentences and "
-    "joins the chunk summaries; 'truncate' keeps only the first window of tokens. Both add a warning",
-    "max_input_tokens": "abstractive: use a smaller input window than the model's",
-    "max_sentences": "extractive: most sentences in a summary (default 3)",
-    "max_words": "extractive: most words in a summary (default 80)",
-    "mmr_lambda": "extractive: weight of relevance against redundancy, 0..1 (default 0.7)",
-    "min_sentence_words": "extractive: shorter sentences are not picked unless nothing else is there (default 4)",
-}
+NLPSUITE_PLUGIN_API = "1.0"
 
+#: Task arguments (``--arg KEY=VALUE``); the abstractive and extractive paths each read their own.
+ARGUMENTS = (
+    argument("long_input", "text", "abstractive: 'chunk' summarizes each window-sized chunk of whole sentences and "
+             "joins the chunk summaries; 'truncate' keeps only the first window of tokens. Both add a warning",
+             default="chunk", choices=("chunk", "truncate")),
+    argument("max_input_tokens", "integer", "abstractive: use a smaller input window than the model's", minimum=1),
+    argument("max_sentences", "integer", "extractive: most sentences in a summary", default=3, minimum=1),
+    argument("max_words", "integer", "extractive: most words in a summary", default=80, minimum=1),
+    argument("mmr_lambda", "number", "extractive: weight of relevance against redundancy", default=0.7,
+             minimum=0, maximum=1),
+    argument("min_sentence_words", "integer", "extractive: shorter sentences are not picked unless nothing else is",
+             default=4, minimum=1),
+)
+EXAMPLES = (
+    {"document": "The city council approved a plan on Tuesday to add forty kilometres of protected bike lanes "
+     "over the next three years. Officials said the lanes would connect the main train station with the "
+     "university and two hospitals. Construction of the first section starts in spring. Local shop owners "
+     "asked for delivery zones, which the plan now includes. The project will cost about 30 million euros, "
+     "most of it from a national transport fund."},
+)
 
 def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` and return the abstractive or extractive summarizer it calls for."""
@@ -61,8 +73,11 @@ def register_tasks() -> list[TaskSpec]:
             reference_field="summary",
             default_model=DEFAULT_MODEL,
             fallback_model=FALLBACK_MODEL,
-            task_args=TASK_ARGS,
+            arguments=ARGUMENTS,
+            generation_settings=DECODING_SETTINGS,
             metrics=("rouge1", "rouge2", "rougeL", "rougeLsum"),
+            examples=EXAMPLES,
+            sample_dataset=SAMPLE_DATASET,
         )
     ]
 

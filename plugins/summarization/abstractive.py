@@ -15,7 +15,6 @@ from nlpsuite.models.seq2seq import (
     structural_generation_config,
     content_token_counts,
 )
-from nlpsuite.plugins.summarization.arguments import choice_arg, int_arg
 from nlpsuite.sentences import SPLIT_RULE, sentence_spans
 from nlpsuite.specs import TaskOptions
 
@@ -41,11 +40,11 @@ class AbstractiveSummarizer:
 
     def __init__(self, request: ModelRequest, options: TaskOptions) -> None:
         self.request = request
-        self.long_input = choice_arg(options, "long_input", LONG_INPUT_CHOICES)
+        self.long_input = str(options.task_args.get("long_input", LONG_INPUT_CHOICES[0]))
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
         self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForSeq2SeqLM")
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
-        self.window = input_window(self.model, self.tokenizer, int_arg(options, "max_input_tokens", None))
+        self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
         # Sentence token counts are summed separately; joining them can shift a count by a token or two.
         self.chunk_budget = max(1, self.window - self.special_tokens - max(2, self.window // 50))

@@ -9,8 +9,8 @@ codes (``de`` or ``deu_Latn``).  Long inputs are translated sentence by
 sentence and rejoined.  There is no embedded fallback: offline without a model,
 the run stops and says to pass ``--model PATH`` or go online.
 
-Task arguments: ``src_lang``, ``tgt_lang`` (defaults for records without them),
-``sentence_split`` (default true), ``max_input_tokens`` (a smaller input window).
+Task arguments are declared in :data:`ARGUMENTS`; ``src_lang``/``tgt_lang`` are
+input fields, given for every record by ``--src``/``--tgt``.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, hookimpl
+from nlpsuite import DatasetSpec, FieldSpec, TaskOptions, TaskSpec, argument, hookimpl
+from nlpsuite.generation_settings import DECODING_SETTINGS
 
 TASK_NAME = "translation"
 DEFAULT_PAIR = ("en", "de")
 SAMPLE_DATASET = "translation-sample"
-#: Task arguments and what they do.
-TASK_ARGS = {
-    "src_lang": "source language code (--src), e.g. en or eng_Latn; picks opus-mt-SRC-TGT when no --model is given",
-    "tgt_lang": "target language code (--tgt), e.g. de or deu_Latn",
-    "sentence_split": "split inputs into sentences, translate each and rejoin (default true)",
-    "max_input_tokens": "use a smaller input window than the model's",
-}
+NLPSUITE_PLUGIN_API = "1.0"
+#: Task arguments; ``src_lang``/``tgt_lang`` are input fields (``--src``/``--tgt`` give them for every record).
+ARGUMENTS = (
+    argument("sentence_split", "boolean", "split inputs into sentences, translate each and rejoin", default=True),
+    argument("max_input_tokens", "integer", "use a smaller input window than the model's", minimum=4),
+)
+EXAMPLES = (
+    {"source": "A man is riding a bike.", "src_lang": "en", "tgt_lang": "de"},
+    {"source": "The train to Berlin leaves at nine.", "src_lang": "en", "tgt_lang": "de"},
+)
 NO_MODEL_HINT = (
     "pass --model PATH to a local Marian/opus-mt (or M2M100/NLLB) directory written by save_pretrained, "
     "or go online so that Helsinki-NLP/opus-mt-SRC-TGT for your --src/--tgt can be downloaded"
@@ -84,7 +88,10 @@ def register_tasks() -> list[TaskSpec]:
             metrics=("bleu", "chrf", "ter"),
             default_model_for=default_model_for,
             no_fallback_hint=NO_MODEL_HINT,
-            task_args=TASK_ARGS,
+            arguments=ARGUMENTS,
+            generation_settings=DECODING_SETTINGS,
+            examples=EXAMPLES,
+            sample_dataset=SAMPLE_DATASET,
         )
     ]
 

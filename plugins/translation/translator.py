@@ -63,13 +63,14 @@ class Translator:
             for key, value in (config.get("task_specific_params") or {}).items()
             if key.startswith("translation_") and isinstance(value, dict)
         }
+        # typed and checked by the host against the task's declaration
         self.src_lang = _language_arg(options, "src_lang")
         self.tgt_lang = _language_arg(options, "tgt_lang")
-        self.sentence_split = _bool_arg(options, "sentence_split", True)
+        self.sentence_split = bool(options.task_args.get("sentence_split", True))
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
         self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForSeq2SeqLM")
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
-        self.window = input_window(self.model, self.tokenizer, _int_arg(options, "max_input_tokens"))
+        self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.pair = opus_pair(request.reference) or opus_pair(request.source)
         if self.model_type in LANGUAGE_TOKEN_MODEL_TYPES:
             self.scheme = "language-tokens"
@@ -242,19 +243,3 @@ def _language_arg(options: TaskOptions, name: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"task argument {name}={value!r} must be a language code such as 'en'", hint=f"e.g. --arg {name}=de")
     return value.strip()
-
-
-def _bool_arg(options: TaskOptions, name: str, default: bool) -> bool:
-    value = options.task_args.get(name, default)
-    if not isinstance(value, bool):
-        raise UsageError(f"task argument {name}={value!r} must be true or false", hint=f"e.g. --arg {name}=false")
-    return value
-
-
-def _int_arg(options: TaskOptions, name: str) -> int | None:
-    value = options.task_args.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 4:
-        raise UsageError(f"task argument {name}={value!r} must be a whole number of at least 4", hint=f"e.g. --arg {name}=256")
-    return value

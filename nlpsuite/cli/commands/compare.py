@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_b", metavar="RUN_B", help="run directory compared against the baseline")
     parser.add_argument("--metrics", type=_metric_list, default=None, metavar="M1,M2",
                         help="metrics to test (default: every metric scored in both runs)")
-    parser.add_argument("--n-resamples", type=positive_int, default=1000, metavar="N",
+    parser.add_argument("--bootstrap", "--n-resamples", dest="n_resamples", type=positive_int, default=1000, metavar="N",
                         help="paired bootstrap resamples (default 1000)")
     parser.add_argument("--n-trials", type=positive_int, default=10000, metavar="N",
                         help="approximate randomization trials (default 10000)")

@@ -6,9 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from nlpsuite.cli.options import add_model_options, notifier, positive_int, task_options_from
+from nlpsuite.cli.options import add_model_options, command_session, notifier, positive_int, task_options_from
+from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
 
 HELP = "evaluate a task's model on a dataset (cached and resumable); writes results.json, samples.jsonl and reports"
+EPILOG = """\
+A sample that fails is scored as a wrong or empty prediction (never dropped) and
+counted in the summary; the run still exits 0.  A run in which every sample
+failed exits 4."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         columns=args.columns,
         limit=args.limit,
-        options=task_options_from(args),
+        options=task_options_from(args, spec),
         metric_args=parse_metric_args(args.metric_args, spec),
         seed=args.seed,
         output_dir=Path(args.output_dir) if args.output_dir else None,
@@ -55,12 +60,18 @@ def run(args: argparse.Namespace) -> int:
         n_bootstrap=args.bootstrap,
         command=command_line(),
     )
-    outcome = run_eval(request, notify=notifier(args))
+    outcome = run_eval(request, notify=notifier(args), session=command_session(args))
     print_summary(outcome.results, outcome.run_dir)
     if outcome.report_error:
         print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); results are complete",
               file=sys.stderr)
-    return 0
+    runtime = outcome.results.get("runtime") or {}
+    n = (outcome.results.get("dataset") or {}).get("n") or len(outcome.samples)
+    if n and runtime.get("failed_samples") == n:
+        print(f"nlpsuite: error: every one of the {n} samples failed; see their \"error\" in samples.jsonl",
+              file=sys.stderr)
+        return EXIT_ALL_FAILED
+    return EXIT_OK
 
 
 def format_metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str, str]]:

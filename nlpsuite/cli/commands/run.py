@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nlpsuite.cli.options import add_model_options, notifier, task_options_from
-from nlpsuite.errors import UsageError
+from typing import Any
+
+from nlpsuite.cli.options import add_model_options, command_session, notifier, task_options_from
+from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK, EXIT_SOME_FAILED, NlpsuiteError, UsageError
 
 HELP = "run a task on TEXT or an --input JSONL file; prints one JSON line per input"
+EPILOG = """\
+Each output line is {"id", "input", "prediction", "error", "task", "model"}: the same
+"id"/"input"/"prediction"/"error" as a row of an eval's samples.jsonl.
+--stream (tasks with the stream capability) prints partial outputs of one TEXT as
+{"partial": …} lines, then the final line.
+
+exit status: 0 every input answered; 3 some inputs failed (their "error" is set);
+4 every input failed; 2 bad arguments or input; 1 internal error."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", "-t", required=True, help="task name (see `nlpsuite tasks`)")
     parser.add_argument("text", nargs="?", help="input text for the task's main text field")
     parser.add_argument("--input", "-i", metavar="FILE.jsonl", help="one JSON object per line with the task's input fields")
+    parser.add_argument("--stream", action="store_true", help="print output as it is produced (tasks that can stream)")
     add_model_options(parser)
 
 
@@ -22,27 +33,65 @@ def run(args: argparse.Namespace) -> int:
     from nlpsuite.jsonl import dumps, read_jsonl
     from nlpsuite.records import with_task_defaults
     from nlpsuite.registry import get_task
+    from nlpsuite.runtime import load_task, resolve_options
 
     spec = get_task(args.task)
     if (args.text is None) == (args.input is None):
         raise UsageError("give either TEXT or --input FILE.jsonl", hint=f'e.g. nlpsuite run --task {spec.name} "some text"')
-    options = task_options_from(args)
+    if args.stream and args.text is None:
+        raise UsageError("--stream takes one TEXT, not --input", hint=f'e.g. nlpsuite run --task {spec.name} --stream "…"')
+    if args.stream and "stream" not in spec.capabilities:
+        raise UsageError(f"task {spec.name!r} cannot stream", hint="drop --stream; `nlpsuite tasks --json` lists capabilities")
+    session = command_session(args)
+    options = resolve_options(spec, task_options_from(args, spec))  # bad arguments stop here, before a model loads
     if args.text is not None:
         records = [{spec.text_fields[0] if spec.text_fields else spec.input_fields[0].name: args.text}]
     else:
         records = list(read_jsonl(args.input))
     records = [with_task_defaults(spec, r, options.task_args) for r in records]
 
-    from nlpsuite.runtime import load_task
-
-    task = load_task(spec.name, args.model, options, notify=notifier(args))
-    outputs = task.predict(records)
+    task = load_task(spec.name, args.model, options, notify=notifier(args), session=session)
     model = task.model.to_dict()
+    if args.stream:
+        outputs = [_stream_one(task, records[0], model)]
+    else:
+        outputs = task.predict(records)
     failures = 0
-    for record, output in zip(records, outputs):
+    for number, (record, output) in enumerate(zip(records, outputs), start=1):
         failures += "error" in output
-        sys.stdout.write(dumps({"task": spec.name, "input": record, "output": output, "model": model}) + "\n")
+        sys.stdout.write(dumps({**output_row(record, output, number), "task": spec.name, "model": model}) + "\n")
     sys.stdout.flush()
     if failures:
         print(f"nlpsuite: {failures} of {len(records)} inputs failed; see their \"error\" fields", file=sys.stderr)
-    return 1 if failures == len(records) else 0
+    return exit_status(failures, len(records))
+
+
+def _stream_one(task: Any, record: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
+    from nlpsuite.jsonl import dumps
+
+    final: dict[str, Any] = {}
+    try:
+        for partial in task.stream(record):
+            final = partial
+            sys.stdout.write(dumps({"partial": partial}) + "\n")
+            sys.stdout.flush()
+    except NlpsuiteError as exc:
+        return {"error": exc.message}
+    return final
+
+
+def output_row(record: dict[str, Any], output: dict[str, Any], number: int) -> dict[str, Any]:
+    """The shape shared with samples.jsonl: id, input, prediction (or null) and error (or null)."""
+    error = output.get("error")
+    return {
+        "id": record.get("id", number) if isinstance(record, dict) else number,
+        "input": record,
+        "prediction": None if error else output,
+        "error": error,
+    }
+
+
+def exit_status(failures: int, total: int) -> int:
+    if not failures:
+        return EXIT_OK
+    return EXIT_ALL_FAILED if failures == total else EXIT_SOME_FAILED
