@@ -48,3 +48,55 @@ def test_builtin_plugin_keeps_the_contract(name, nlpsuite_registry):
     """Every built-in plugin passes the same contract test a third-party author runs."""
     entry_point = nlpsuite_registry.host.plugins[name].module
     check_plugin_contract(importlib.import_module(entry_point), name=name)
+
+
+#: The typed host function through which front ends consume each hook's specs.
+HOOK_CONSUMERS = {
+    "register_tasks": "get_task",
+    "register_models": "find_model_spec",
+    "register_metrics": "get_metric",
+    "register_datasets": "find_dataset",
+    "register_perturbations": "get_perturbation",
+    "register_commands": "get_commands",
+}
+SOURCE_DIRS = ("nlpsuite", "evaluation", "plugins")
+
+
+def _source_text(folders: tuple[str, ...], exclude: tuple[str, ...] = ()) -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name not in exclude
+    )
+
+
+def test_every_hook_has_a_consumer_and_a_test():
+    """As datasette's test_plugin_hooks_have_tests: a hook nobody consumes or tests is a promise nobody keeps."""
+    assert set(HOOK_CONSUMERS) == set(hookspecs.REGISTRATION_HOOKS)
+    consumers = _source_text(SOURCE_DIRS, exclude=("registry.py",))
+    tests = _source_text(("tests",), exclude=("test_meta.py",))
+    for hook, consumer in HOOK_CONSUMERS.items():
+        assert f"{consumer}(" in consumers, f"no front end consumes {hook} (through {consumer})"
+        assert f"def {hook}(" in tests, f"no test implements {hook}"
+
+
+def _builtin_tasks() -> list:
+    from nlpsuite.registry import get_registry
+
+    registry = get_registry()
+    return [e.spec for e in registry.entries["tasks"].values() if registry.host.plugins[e.plugin].builtin]
+
+
+def test_every_declared_argument_and_output_field_of_a_builtin_task_is_exercised():
+    """Each argument a built-in task declares is passed, and each output field read, by some test."""
+    tests = _source_text(("tests",), exclude=("test_meta.py",))
+    unexercised = []
+    for spec in _builtin_tasks():
+        for argument in spec.arguments:
+            if not any(form in tests for form in (f"{argument.name}=", f'"{argument.name}":', f"'{argument.name}':")):
+                unexercised.append(f"{spec.name} argument {argument.name}")
+        for field in spec.output_fields:
+            if f'["{field.name}"]' not in tests and f"'{field.name}'" not in tests and f'"{field.name}"' not in tests:
+                unexercised.append(f"{spec.name} output field {field.name}")
+    assert not unexercised, f"no test exercises: {unexercised}"

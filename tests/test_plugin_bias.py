@@ -345,3 +345,19 @@ def test_weat_command_reports_bad_files_without_a_traceback(tmp_path, capsys):
     assert "unknown built-in test 'weat42'" in capsys.readouterr().err
     assert main(["bias", "weat", "--tests", ""]) == 2
     assert "no tests selected" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_confidence_sets_the_level_of_the_ci_on_d():
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    def interval(level: str) -> tuple[float, float]:
+        task = load_task("bias", options=TaskOptions(task_args={"bootstrap": "400", "confidence": level}),
+                         notify=lambda _m: None)
+        (output,) = task.predict([{"id": "fv", "test": FRUIT_VEHICLE}])
+        assert output["details"]["ci_level"] == float(level)
+        return output["ci_low"], output["ci_high"]
+
+    narrow, wide = interval("0.6"), interval("0.99")
+    assert wide[0] <= narrow[0] <= narrow[1] <= wide[1] and (wide[1] - wide[0]) > (narrow[1] - narrow[0])

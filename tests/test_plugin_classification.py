@@ -240,3 +240,21 @@ def test_missing_examples_file(tmp_path):
     with pytest.raises(InputError) as info:
         load_task("classification", EMBEDDED, TaskOptions(task_args={"examples": str(tmp_path / "nope.jsonl")}))
     assert "does not exist" in info.value.message
+
+
+def test_embedded_zero_shot_temperature_and_description_template_are_used():
+    record = {"text": "The striker scored twice in the final.", "labels": ["sports", "cooking"]}
+    sharp, soft = (
+        load_task("classification", "all-MiniLM-L6-v2", TaskOptions(task_args={"temperature": t}),
+                  notify=lambda _m: None).predict([record])[0]
+        for t in ("0.01", "1.0")
+    )
+    assert sharp["label"] == soft["label"] == "sports"
+    assert max(sharp["scores"].values()) > max(soft["scores"].values())
+    templated = load_task("classification", "all-MiniLM-L6-v2",
+                          TaskOptions(task_args={"description_template": "A news story about {}."}),
+                          notify=lambda _m: None)
+    assert templated.predict([record])[0]["label"] == "sports"
+    with pytest.raises(UsageError, match="exactly once"):
+        load_task("classification", "all-MiniLM-L6-v2", TaskOptions(task_args={"description_template": "no slot"}),
+                  notify=lambda _m: None)

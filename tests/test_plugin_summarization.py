@@ -181,3 +181,11 @@ def test_sample_dataset_has_twenty_documents_with_summaries():
     assert all(len(split_sentences(r["document"])) >= 4 and r["summary"] for r in records)
 
 
+
+
+def test_abstractive_max_input_tokens_narrows_the_window(tiny_summarizer):
+    task = load_task("summarization", model=str(tiny_summarizer), options=TaskOptions(task_args={"max_input_tokens": 24}))
+    assert task.config()["max_input_tokens"] == 24
+    document = " ".join(d.capitalize() for d, _ in SUMMARY_PAIRS[:2])
+    [output] = task.predict([{"document": document}])
+    assert output["summary"].strip() and any("chunk" in w for w in output["warnings"])

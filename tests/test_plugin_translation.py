@@ -145,3 +145,24 @@ def test_sample_dataset_has_twenty_english_german_pairs():
     assert all(r["src_lang"] == "en" and r["tgt_lang"] == "de" and r["source"] and r["target"] for r in records)
 
 
+
+
+def test_sentence_split_off_translates_the_whole_input_at_once(tiny_translator):
+    split = load_task("translation", model=str(tiny_translator), options=SHORT)
+    whole = load_task("translation", model=str(tiny_translator),
+                      options=TaskOptions(generation={"max_new_tokens": 24}, task_args={"sentence_split": "false"}))
+    assert split.config()["segmentation"].startswith("sentences")
+    assert whole.config()["segmentation"].startswith("whole input as one segment")
+    source = f"{SOURCES[0].capitalize()} {SOURCES[1].capitalize()}"
+    [joined] = split.predict([{"source": source}])
+    assert joined["translation"] == f"{TARGETS[0]} {TARGETS[1]}".replace(" .", ".")
+
+
+def test_max_input_tokens_narrows_the_window_and_is_checked_by_the_host(tiny_translator):
+    task = load_task("translation", model=str(tiny_translator),
+                     options=TaskOptions(generation={"max_new_tokens": 24}, task_args={"max_input_tokens": 16}))
+    assert task.config()["max_input_tokens"] == 16
+    [output] = task.predict([{"source": "the cat sleeps on the sofa " * 10}])
+    assert any("cut between words" in w for w in output["warnings"])
+    with pytest.raises(UsageError, match="max_input_tokens=2 is below the minimum 4"):
+        load_task("translation", model=str(tiny_translator), options=TaskOptions(task_args={"max_input_tokens": 2}))
