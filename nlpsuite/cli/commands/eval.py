@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     scoring = parser.add_argument_group("scoring")
     scoring.add_argument("--metric-args", default="", metavar="METRIC.KEY=VALUE,...",
                          help="metric settings, e.g. bleu.tokenize=intl")
+    scoring.add_argument("--label-map", default="", metavar="REF=MODEL,...",
+                         help="map reference labels to the model's labels, e.g. pos=positive,neg=negative "
+                         "(unambiguous cases such as POSITIVE or 1/0 are mapped automatically, with a warning)")
     scoring.add_argument("--seed", type=int, default=0, help="seed for bootstrap CIs and sampling (default 0)")
     scoring.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
                          help="bootstrap resamples for confidence intervals (default 1000)")
@@ -36,6 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from nlpsuite.evaluation.label_alignment import parse_label_map
     from nlpsuite.evaluation.provenance import command_line
     from nlpsuite.evaluation.runner import EvalRequest, parse_metric_args, run_eval
     from nlpsuite.registry import get_task
@@ -54,12 +58,25 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         n_bootstrap=args.bootstrap,
         command=command_line(),
+        label_map=parse_label_map(args.label_map),
     )
     outcome = run_eval(request, notify=notifier(args))
     print_summary(outcome.results, outcome.run_dir)
+    return finish(outcome)
+
+
+def finish(outcome: Any) -> int:
+    """Exit status of an eval or rescore: 1 when every sample failed (results are written, marked so)."""
     if outcome.report_error:
         print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); results are complete",
               file=sys.stderr)
+    results = outcome.results
+    if results.get("status") == "all samples failed":
+        print(f"nlpsuite: error: every sample failed, so the metrics mean nothing ({results.get('first_error')}); "
+              f"{outcome.run_dir}/results.json is marked \"status\": \"all samples failed\"", file=sys.stderr)
+        print("  hint: see the \"error\" of each sample in samples.jsonl; fix the inputs or the model and rerun",
+              file=sys.stderr)
+        return 1
     return 0
 
 
