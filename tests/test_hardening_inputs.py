@@ -107,3 +107,12 @@ def test_a_reference_that_is_an_object_is_refused_with_its_line(kwlabel, tmp_pat
     data.write_bytes(jsonl_bytes([GOOD[0], {"id": "2", "text": "x", "label": {"a": 1}}]))
     assert kwlabel(data) == 2
     assert f"{data}:2: reference 'label' must be a label, a text or a list of texts" in capsys.readouterr().err
+
+
+def test_a_config_only_model_directory_is_said_to_lack_weights(tmp_path, capsys):
+    model = tmp_path / "config-only"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertForSequenceClassification"]}))
+    assert main(["run", "--task", "sentiment", "--model", str(model), "--offline", "--quiet", "fine"]) == 2
+    err = capsys.readouterr().err
+    assert "has a config.json but no weight files" in err and "--allow-pickle" not in err
