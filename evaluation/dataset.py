@@ -221,6 +221,11 @@ class RowMapper:
         reference = None
         if self.task.reference_field:
             reference = lookup(row, self.column_for(self.task.reference_field))
+            if isinstance(reference, str) and not reference.strip():
+                raise InputError(
+                    f"{self.where}{at}: reference {self.column_for(self.task.reference_field)!r} is empty",
+                    hint="give every sample a reference, or drop the samples that have none",
+                )
             if not _is_reference(reference):
                 raise InputError(
                     f"{self.where}{at}: reference {self.column_for(self.task.reference_field)!r} must be a label, "
