@@ -1,8 +1,9 @@
 """Compare two run directories metric by metric, from their stored samples only.
 
 Refuses runs that cannot be paired: different tasks, different sample sets
-(dataset id hash or the id lists differ) or different references for the same
-sample id, and metrics scored with different arguments.  Both runs are
+(dataset id hash or the id lists differ), different inputs or references for
+the same sample id (so two datasets that share ids and labels are not taken for
+one), labels mapped differently, and metrics scored with different arguments.  Both runs are
 rescored with the current metric code over the same aligned samples, then
 :func:`nlpsuite.evaluation.significance.paired_tests` runs per metric.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.dataset import input_hash
+from nlpsuite.evaluation.label_alignment import recorded_mappings, with_mapped_references
 from nlpsuite.evaluation.results import RunRecord
 from nlpsuite.evaluation.scoring import binding_for, compute_metric, is_failed, metric_arguments
 from nlpsuite.evaluation.significance import DEFAULT_ALPHA, PairedTestResult, paired_tests
@@ -91,6 +94,34 @@ def check_pairable(run_a: RunRecord, run_b: RunRecord) -> None:
             f"({_sample_examples(differing)})",
             hint="both runs must use the same dataset version and column mapping",
         )
+    check_same_inputs(run_a, run_b)
+
+
+def sample_input_hash(sample: Mapping[str, Any]) -> str:
+    """The stored ``input_sha256``, or for runs written before it existed, the hash of the stored input."""
+    stored = sample.get("input_sha256")
+    return stored if isinstance(stored, str) else input_hash(sample.get("input") or {})
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def check_same_inputs(run_a: RunRecord, run_b: RunRecord) -> None:
+    """Refuse runs whose samples of one id had different inputs, naming the first such sample."""
+    by_id_b = {str(s.get("id")): s for s in run_b.samples}
+    differing = [s for s in run_a.samples if sample_input_hash(s) != sample_input_hash(by_id_b[str(s.get("id"))])]
+    if differing:
+        first = differing[0]
+        other = by_id_b[str(first.get("id"))]
+        sources = [str((r.results.get("dataset") or {}).get("source", "?")) for r in (run_a, run_b)]
+        raise UsageError(
+            f"cannot compare: the runs' inputs differ for {len(differing)} of {len(run_a.samples)} samples, "
+            f"first at sample {str(first.get('id'))!r} (A: {_shown(first.get('input'))}, B: {_shown(other.get('input'))}); "
+            f"datasets: A {sources[0]}, B {sources[1]}",
+            hint="run both evals on the same dataset file and column mapping",
+        )
 
 
 def _metric_args(run: RunRecord) -> Mapping[str, Mapping[str, Any]]:
@@ -147,9 +178,24 @@ def compare_runs(
         failed = sum(1 for s in run.samples if is_failed(s))
         if failed:
             comparison.warnings.append(f"run {label} has {failed} failed sample(s), scored as empty or wrong predictions")
+    mappings_a, mappings_b = recorded_mappings(run_a.results), recorded_mappings(run_b.results)
+    dataset_a, dataset_b = (run.results.get("dataset") or {} for run in (run_a, run_b))
+    if (dataset_a.get("source"), dataset_a.get("version")) != (dataset_b.get("source"), dataset_b.get("version")):
+        comparison.warnings.append(
+            f"the runs name different datasets (A {dataset_a.get('source')}, B {dataset_b.get('source')}), "
+            "but every compared sample has the same input and references"
+        )
     task = get_task(comparison.task)
     for name in names:
         binding, spec = binding_for(task, name)
+        mapping_a = mappings_a.get(binding.prediction_field, {})
+        mapping_b = mappings_b.get(binding.prediction_field, {})
+        if mapping_a != mapping_b:
+            raise UsageError(
+                f"metric {name!r}: the runs mapped reference labels differently (A {mapping_a or 'none'}, "
+                f"B {mapping_b or 'none'})",
+                hint="rescore both runs with the same `--label-map`",
+            )
         args_a = metric_arguments(binding, spec, _metric_args(run_a))
         args_b = metric_arguments(binding, spec, _metric_args(run_b))
         if args_a != args_b:
@@ -157,8 +203,8 @@ def compare_runs(
                 f"metric {name!r} was scored with different arguments: A {args_a}, B {args_b}",
                 hint=f"rescore one run with the other's --metric-args, or leave {name!r} out with --metrics",
             )
-        result_a, _ = compute_metric(binding, spec, samples_a, args_a)
-        result_b, _ = compute_metric(binding, spec, samples_b, args_b)
+        result_a, _ = compute_metric(binding, spec, with_mapped_references(samples_a, mapping_a), args_a)
+        result_b, _ = compute_metric(binding, spec, with_mapped_references(samples_b, mapping_b), args_b)
         comparison.tests.extend(
             paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
-from nlpsuite.records import coerce_field
+from nlpsuite.records import LIST_TYPES, coerce_field
 from nlpsuite.specs import TaskSpec
 
 TABULAR_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -116,6 +116,27 @@ def _coerce(field_type: str, value: Any) -> Any:
     return coerce_field(field_type, value)
 
 
+def _type_problem(field_type: str, value: Any) -> str | None:
+    """Why ``value`` (after coercion) cannot fill a field of ``field_type``, or ``None``.
+
+    Checked when the dataset loads, so a wrong-typed record is refused with its
+    line before any model is loaded (a number in a text field used to crash the
+    run after the model had loaded).
+    """
+    if field_type == "text" and not isinstance(value, str):
+        return "must be text"
+    if field_type in LIST_TYPES and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return "must be a list of strings (or one comma-separated string)"
+    if field_type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return "must be a number"
+    return None
+
+
+def _describe(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return f"{type(value).__name__} {shown[:40] + '…' if len(shown) > 40 else shown}"
+
+
 @dataclass
 class RowMapper:
     """Turns raw rows (a dict per JSONL line / CSV row / HF example) into samples for ``task``.
@@ -188,11 +209,36 @@ class RowMapper:
             if value is None and spec_field.name in self.task_args:
                 value = self.task_args[spec_field.name]
             if value is not None:
-                inputs[spec_field.name] = _coerce(spec_field.type, value)
+                value = _coerce(spec_field.type, value)
+                problem = _type_problem(spec_field.type, value)
+                if problem:
+                    raise InputError(
+                        f"{self.where}{at}: field {spec_field.name!r} (column {self.column_for(spec_field.name)!r}) "
+                        f"{problem}, got {_describe(value)}",
+                        hint='fix that record (in JSON, quote text: "42"), or map another column with --columns',
+                    )
+                inputs[spec_field.name] = value
         reference = None
         if self.task.reference_field:
             reference = lookup(row, self.column_for(self.task.reference_field))
+            if isinstance(reference, str) and not reference.strip():
+                raise InputError(
+                    f"{self.where}{at}: reference {self.column_for(self.task.reference_field)!r} is empty",
+                    hint="give every sample a reference, or drop the samples that have none",
+                )
+            if not _is_reference(reference):
+                raise InputError(
+                    f"{self.where}{at}: reference {self.column_for(self.task.reference_field)!r} must be a label, "
+                    f"a text or a list of texts, got {_describe(reference)}",
+                    hint="fix that record, or map another column with --columns",
+                )
         return {"id": sample_id, "input": inputs, "references": reference}
+
+
+def _is_reference(value: Any) -> bool:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def input_hash(inputs: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from nlpsuite.errors import InputError, UsageError
 from nlpsuite.evaluation.dataset import TABULAR_SUFFIXES, EvalDataset, RowMapper
 from nlpsuite.jsonl import read_jsonl_numbered
 from nlpsuite.specs import TaskSpec
+from nlpsuite.text_files import check_regular_file, read_text
 
 
 def file_sha256(path: Path) -> str:
@@ -25,24 +27,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _open_text(path: Path):
-    if not path.is_file():
-        raise InputError(f"dataset file {str(path)!r} does not exist", hint="check the path")
-    return path.open(encoding="utf-8", newline="")
-
-
-def _decode_error(path: Path, exc: UnicodeDecodeError) -> InputError:
-    return InputError(
-        f"{path}: not UTF-8 text (byte offset {exc.start})",
-        hint="save the file as UTF-8",
-    )
-
-
 def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line; a bad line raises an error naming file and line."""
-    if not path.is_file():
-        raise InputError(f"dataset file {str(path)!r} does not exist", hint="check the path")
-    return read_jsonl_numbered(path)
+    return read_jsonl_numbered(path, what="dataset file")
 
 
 def delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
@@ -51,43 +38,38 @@ def delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tupl
     TSV is read without quote processing (tab-separated files rarely quote, and
     text such as SST-2 contains bare double quotes); CSV follows RFC 4180 quoting.
     """
-    handle = _open_text(path)
+    # Decoded whole before parsing: a bad byte is then reported at its own line, and a BOM never
+    # becomes part of the first column's name.
+    handle = io.StringIO(read_text(path, "dataset file"), newline="")
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(handle, delimiter=delimiter, quoting=quoting, strict=True)
     kind = "TSV" if delimiter == "\t" else "CSV"
     try:
         header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        handle.close()
-        if isinstance(exc, UnicodeDecodeError):
-            raise _decode_error(path, exc) from None
+    except csv.Error as exc:
         raise InputError(f"{path}:1: malformed {kind} header ({exc})", hint="the first line must name the columns") from None
     if not header or not any(h.strip() for h in header):
-        handle.close()
         raise InputError(f"{path}: no header line", hint=f"the first line of a {kind} file must name the columns")
     header = [h.strip() for h in header]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        with handle:
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    raise InputError(f"{path}:{reader.line_num}: malformed {kind} row ({exc})",
-                                     hint="check the quoting on that line") from None
-                except UnicodeDecodeError as exc:
-                    raise _decode_error(path, exc) from None
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(
-                        f"{path}:{reader.line_num}: malformed {kind} row: {len(row)} fields, the header has {len(header)} "
-                        f"({', '.join(header)})",
-                        hint=f"every row needs one value per column; quote values that contain {'tabs' if delimiter == chr(9) else 'commas'}",
-                    )
-                yield reader.line_num, dict(zip(header, row))
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"{path}:{reader.line_num}: malformed {kind} row ({exc})",
+                                 hint="check the quoting on that line") from None
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != len(header):
+                raise InputError(
+                    f"{path}:{reader.line_num}: malformed {kind} row: {len(row)} fields, the header has {len(header)} "
+                    f"({', '.join(header)})",
+                    hint=f"every row needs one value per column; quote values that contain {'tabs' if delimiter == chr(9) else 'commas'}",
+                )
+            yield reader.line_num, dict(zip(header, row))
 
     return header, rows()
 
@@ -100,6 +82,7 @@ def load_table(
     task_args: Mapping[str, Any],
 ) -> EvalDataset:
     """A JSONL, CSV or TSV file with a header whose columns are the task's fields (or mapped by ``columns``)."""
+    check_regular_file(path, "dataset file")
     kind = TABULAR_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise UsageError(
@@ -123,11 +106,9 @@ def load_table(
 
 
 def _read_lines(path: Path) -> list[str]:
-    with _open_text(path) as handle:
-        try:
-            return [line.rstrip("\r\n") for line in handle]
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, exc) from None
+    # newline="" splits where open(newline="") did (\n, \r, \r\n), never at str.splitlines' extra
+    # separators (form feed, U+2028), which would shift the alignment of parallel files
+    return [line.rstrip("\r\n") for line in io.StringIO(read_text(path, "dataset file"), newline="")]
 
 
 def load_parallel_text(task: TaskSpec, files: list[str], *, task_args: Mapping[str, Any]) -> EvalDataset:

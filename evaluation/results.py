@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlpsuite.errors import InputError
+from nlpsuite.errors import InputError, OutputError
+from nlpsuite.evaluation.run_record_check import check_results, check_sample
 from nlpsuite.jsonl import write_atomic, write_jsonl_atomic
+from nlpsuite.text_files import read_text
 
 RESULTS_FILE = "results.json"
 SAMPLES_FILE = "samples.jsonl"
@@ -33,15 +35,23 @@ class RunRecord:
 def write_run(directory: Path, results: dict[str, Any], samples: list[dict[str, Any]]) -> None:
     """Write samples.jsonl then results.json, each atomically (see the module docstring for why in this order)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / RESULTS_FILE).unlink(missing_ok=True)
-    write_jsonl_atomic(directory / SAMPLES_FILE, samples)
-    write_atomic(directory / RESULTS_FILE, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / RESULTS_FILE).unlink(missing_ok=True)
+        write_jsonl_atomic(directory / SAMPLES_FILE, samples)
+        write_atomic(directory / RESULTS_FILE, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the run directory {directory}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else ""),
+            hint="free disk space or pass --output-dir with a writable directory; predictions are cached, "
+            "so rerunning the command is quick",
+        ) from None
 
 
 def read_run(directory: Path) -> RunRecord:
     """Read a finished run directory; errors say what is missing or inconsistent."""
-    from nlpsuite.jsonl import read_jsonl
+    from nlpsuite.jsonl import read_jsonl_numbered
 
     directory = Path(directory)
     results_path = directory / RESULTS_FILE
@@ -53,7 +63,7 @@ def read_run(directory: Path) -> RunRecord:
                 if samples_path.exists() else "pass the directory `nlpsuite eval` printed")
         raise InputError(f"{results_path} does not exist", hint=hint)
     try:
-        results = json.loads(results_path.read_text(encoding="utf-8"))
+        results = json.loads(read_text(results_path, "results file"))
     except ValueError as exc:
         raise InputError(f"{results_path}: not valid JSON ({exc})", hint="rerun the `nlpsuite eval` command") from None
     if not isinstance(results, dict) or results.get("schema_version") != RESULTS_SCHEMA_VERSION:
@@ -61,7 +71,11 @@ def read_run(directory: Path) -> RunRecord:
             f"{results_path}: unsupported results schema {results.get('schema_version') if isinstance(results, dict) else None!r}",
             hint=f"this nlpsuite reads schema {RESULTS_SCHEMA_VERSION}; rerun the eval with this version",
         )
-    samples = list(read_jsonl(samples_path))
+    check_results(results, results_path)
+    samples = []
+    for line, row in read_jsonl_numbered(samples_path, what="samples file"):
+        check_sample(row, samples_path, line)
+        samples.append(row)
     expected = results.get("dataset", {}).get("n")
     if expected is not None and expected != len(samples):
         raise InputError(

@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.cache_guard import GuardedCache, print_warning
 from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
+from nlpsuite.evaluation.label_alignment import LabelMismatchError
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
+from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
 from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
 from nlpsuite.session import Session
 from nlpsuite.specs import TaskOptions, TaskSpec
@@ -35,7 +38,8 @@ class EvalRequest:
     """Everything ``nlpsuite eval`` was asked for.
 
     ``options.batch_size`` ``None`` means auto (the task's preferred size).
-    ``columns`` is the ``--columns`` text or a field → column mapping.
+    ``columns`` is the ``--columns`` text or a field → column mapping;
+    ``label_map`` maps reference labels to model labels (``--label-map``).
     """
 
     task: str
@@ -50,6 +54,7 @@ class EvalRequest:
     use_cache: bool = True
     n_bootstrap: int = DEFAULT_BOOTSTRAP
     command: str | None = None
+    label_map: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,7 +124,7 @@ def predict_with_cache(
     loaded: Any,
     dataset: EvalDataset,
     *,
-    cache: PredictionCache | None,
+    cache: PredictionCache | GuardedCache | None,
     key: str,
     on_progress: Any = None,
 ) -> tuple[list[dict[str, Any]], PredictStats]:
@@ -163,6 +168,8 @@ def sample_rows(dataset: EvalDataset, outputs: list[dict[str, Any]]) -> list[dic
         rows.append({
             "id": sample["id"],
             "input": sample["input"],
+            # what `compare` checks, so two runs over different inputs that share ids are refused
+            "input_sha256": input_hash(sample["input"]),
             "references": sample["references"],
             "prediction": None if error else output,
             "error": error,
@@ -172,17 +179,31 @@ def sample_rows(dataset: EvalDataset, outputs: list[dict[str, Any]]) -> list[dic
 
 
 def score_rows(spec: TaskSpec, rows: list[dict[str, Any]], *, metric_args: Mapping[str, Any], seed: int,
-               n_bootstrap: int) -> dict[str, Any]:
-    """Metrics from stored predictions only; fills each row's ``scores``."""
+               n_bootstrap: int, label_map: Mapping[str, str] | None = None,
+               warn: Callable[[str], None] = print_warning) -> dict[str, Any]:
+    """Scored fields of results.json (``metrics``, ``labels``, ``warnings``) from stored predictions only;
+    fills each row's ``scores`` and tells ``warn`` each warning."""
     from nlpsuite.evaluation.scoring import score_samples
 
     if not spec.bindings:
-        return {}
+        return {"metrics": {}}
     scored = score_samples(spec, rows, metric_args={k: dict(v) for k, v in metric_args.items()}, seed=seed,
-                           n_bootstrap=n_bootstrap)
+                           n_bootstrap=n_bootstrap, label_map=label_map)
     for row in rows:
         row["scores"] = dict(scored.per_sample.get(row["id"], {}))
-    return dict(scored.metrics)
+    for warning in scored.warnings:
+        warn(warning)
+    fields: dict[str, Any] = {"metrics": dict(scored.metrics), "warnings": list(scored.warnings)}
+    if scored.labels:
+        fields["labels"] = {name: alignment.to_dict() for name, alignment in scored.labels.items()}
+    return fields
+
+
+def run_status(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``status`` of results.json: ``complete``, or ``all samples failed`` with the first error (not a success)."""
+    if rows and all(r.get("error") is not None for r in rows):
+        return {"status": "all samples failed", "first_error": f"sample {rows[0]['id']!r}: {rows[0]['error']}"}
+    return {"status": "complete"}
 
 
 def _now() -> str:
@@ -203,8 +224,15 @@ def run_eval(
     *,
     notify: Callable[[str], None] | None = None,
     session: Session | None = None,
+    warn: Callable[[str], None] = print_warning,
 ) -> EvalOutcome:
-    """Run the whole evaluation in ``session`` (default: the process's) and write the run directory."""
+    """Run the whole evaluation in ``session`` (default: the process's) and write the run directory.
+
+    ``notify`` hears notices (model fallback), ``warn`` warnings (a cache set aside,
+    labels mapped); both are also recorded in results.json.  Labels that cannot be
+    matched raise :class:`LabelMismatchError` after the run directory is written
+    (metrics empty), so ``nlpsuite rescore --label-map`` can finish it without the model.
+    """
     from nlpsuite._privacy import offline_requested
     from nlpsuite.evaluation.provenance import model_identity, reproducibility_record, task_provider
     from nlpsuite.registry import get_task
@@ -221,6 +249,8 @@ def run_eval(
     dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
     dataset = dataset.limited(request.limit)
     check_metric_names(spec, request.metric_args)
+    if request.output_dir:
+        check_run_dir_writable(Path(request.output_dir))
 
     loaded = load_task(spec.name, request.model, replace(options, offline=offline or options.offline),
                        notify=notify or print_notice, session=session)
@@ -240,12 +270,13 @@ def run_eval(
         "metric_args": request.metric_args, "seed": request.seed, "bootstrap": request.n_bootstrap,
     }).encode()).hexdigest()
     run_dir = Path(request.output_dir) if request.output_dir else default_run_dir(spec.name, dataset, loaded.model.name, run_key)
+    check_run_dir_writable(run_dir)
 
     seed_everything(request.seed)
     from nlpsuite.batching import progress_bar
 
     bar = progress_bar(len(dataset.samples), quiet=options.quiet, desc=f"eval {spec.name}")
-    cache = PredictionCache.open_default() if request.use_cache else None
+    cache = GuardedCache.open_default(warn=warn) if request.use_cache else None
     try:
         if cache is not None:
             cache.remember_config(key, key_description)
@@ -262,7 +293,15 @@ def run_eval(
             cache.close()
 
     rows = sample_rows(dataset, outputs)
-    metrics = score_rows(spec, rows, metric_args=request.metric_args, seed=request.seed, n_bootstrap=request.n_bootstrap)
+    status = run_status(rows)
+    mismatch: LabelMismatchError | None = None
+    try:
+        scored = score_rows(spec, rows, metric_args=request.metric_args, seed=request.seed,
+                            n_bootstrap=request.n_bootstrap, label_map=request.label_map, warn=warn)
+    except LabelMismatchError as exc:
+        mismatch = exc
+        scored = {"metrics": {}}
+        status = {"status": "labels do not match", "first_error": exc.message}
     wall_s = time.perf_counter() - began
     device = loaded.model.device
     results = {
@@ -276,10 +315,12 @@ def run_eval(
             "gen_kwargs": dict(options.generation),
             "task_args": dict(options.task_args),
             "metric_args": {k: dict(v) for k, v in request.metric_args.items()},
+            "label_map": dict(request.label_map),
             "seed": request.seed,
             "limit": request.limit,
         },
-        "metrics": metrics,
+        **status,
+        **scored,
         "runtime": {
             "wall_s": round(wall_s, 3),
             "predict_s": round(stats.predict_s, 3),
@@ -295,10 +336,16 @@ def run_eval(
         },
         "reproducibility": reproducibility_record(seed=request.seed, device=device, command=request.command,
                                                   plugin_package=provider.get("distribution")),
-        "reportable": request.limit is None,
+        "reportable": request.limit is None and status["status"] == "complete",
         "created": _now(),
     }
+    results["warnings"] = [*(cache.warnings if cache is not None else []), *scored.get("warnings", [])]
     write_run(run_dir, results, rows)
+    if mismatch is not None:
+        raise LabelMismatchError(
+            mismatch.message,
+            hint=f"{mismatch.hint}; predictions are stored: `nlpsuite rescore {run_dir} --label-map ...` scores them",
+        )
     reports, report_error = _write_reports(run_dir)
     return EvalOutcome(run_dir=run_dir, results=results, samples=rows, reports=reports, report_error=report_error)
 
@@ -327,10 +374,12 @@ def rescore_run(
     metric_args: Mapping[str, Mapping[str, Any]] | None = None,
     seed: int | None = None,
     n_bootstrap: int | None = None,
+    label_map: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] = print_warning,
 ) -> EvalOutcome:
     """Recompute metrics (and reports) of a run directory from its stored predictions; loads no model.
 
-    ``metric_args``, ``seed`` and ``n_bootstrap`` default to those the run was made with.
+    ``metric_args``, ``seed``, ``n_bootstrap`` and ``label_map`` default to those the run was made with.
     """
     from nlpsuite.registry import get_task
 
@@ -346,10 +395,18 @@ def rescore_run(
         seed = int(config.get("seed") or 0)
     if n_bootstrap is None:
         n_bootstrap = _recorded_bootstrap(results)
+    if label_map is None:
+        label_map = config.get("label_map") or {}
     rows = record.samples
-    results["metrics"] = score_rows(spec, rows, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap)
+    for stale in ("labels", "warnings", "first_error"):
+        results.pop(stale, None)
+    results.update(score_rows(spec, rows, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap,
+                              label_map=label_map, warn=warn))
+    results.update(run_status(rows))
     config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
+    config["label_map"] = dict(label_map)
     config["seed"] = seed
+    results["reportable"] = config.get("limit") is None and results["status"] == "complete"
     results["rescored"] = _now()
     write_run(record.directory, results, rows)
     reports, report_error = _write_reports(record.directory)

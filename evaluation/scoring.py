@@ -4,6 +4,9 @@ Works from ``samples.jsonl`` rows only (``{"id", "input", "references",
 "prediction", "error", …}``), so ``nlpsuite rescore`` and ``compare`` never load
 a model.  A failed sample (``error`` set or no prediction) is scored as an empty
 or missing prediction — never dropped — and counted in ``n_failed``.
+Label metrics see references matched to the model's labels first
+(:mod:`nlpsuite.evaluation.label_alignment`), so a naming mismatch is mapped
+or refused instead of scoring 0.
 """
 
 from __future__ import annotations
@@ -14,16 +17,25 @@ from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.evaluation.bootstrap import bootstrap_ci
+from nlpsuite.evaluation.label_alignment import (
+    LabelAlignment,
+    align_labels,
+    alignment_warnings,
+    with_mapped_references,
+)
 from nlpsuite.registry import get_metric
 from nlpsuite.specs import MetricBinding, MetricResult, MetricSpec, TaskSpec
 
 
 @dataclass
 class ScoreResult:
-    """``metrics``: the results.json ``metrics`` mapping; ``per_sample``: {sample id: {metric: score}}."""
+    """``metrics``: the results.json ``metrics`` mapping; ``per_sample``: {sample id: {metric: score}};
+    ``labels``: how reference labels were matched, by prediction field; ``warnings``: what the user must hear."""
 
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_sample: dict[str, dict[str, float]] = field(default_factory=dict)
+    labels: dict[str, LabelAlignment] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def is_failed(sample: Mapping[str, Any]) -> bool:
@@ -111,6 +123,37 @@ def check_metric_args(task: TaskSpec, metric_args: Mapping[str, Any] | None) -> 
         )
 
 
+def label_fields(task: TaskSpec) -> set[str]:
+    """Output fields that hold one label: the fields whose references are matched to the model's labels."""
+    return {f.name for f in task.output_fields if f.type == "label"}
+
+
+def align_sample_labels(
+    task: TaskSpec, samples: Sequence[Mapping[str, Any]], label_map: Mapping[str, str] | None
+) -> dict[str, LabelAlignment]:
+    """A :class:`LabelAlignment` per label field some metric of ``task`` reads (see the module docstring)."""
+    fields = sorted({b.prediction_field for b in task.bindings if b.reference_field is not None} & label_fields(task))
+    if label_map and not fields:
+        raise UsageError(f"--label-map applies to label metrics; task {task.name!r} has none",
+                         hint="leave out --label-map")
+    candidate_fields = [f.name for f in task.input_fields if f.type == "labels"]
+    candidates: set[str] = set()
+    for sample in samples:
+        for name in candidate_fields:
+            value = (sample.get("input") or {}).get(name)
+            if isinstance(value, list):
+                candidates.update(str(v) for v in value)
+    alignments = {}
+    for name in fields:
+        predicted = [None if is_failed(s) or not isinstance(s.get("prediction"), Mapping) else s["prediction"].get(name)
+                     for s in samples]
+        found = align_labels(name, [s.get("references") for s in samples], predicted, candidates=candidates,
+                             given=label_map)
+        if found is not None:
+            alignments[name] = found
+    return alignments
+
+
 def score_samples(
     task: TaskSpec,
     samples: list[dict[str, Any]],
@@ -118,21 +161,28 @@ def score_samples(
     metric_args: dict[str, dict[str, Any]] | None = None,
     seed: int = 0,
     n_bootstrap: int = 1000,
+    label_map: Mapping[str, str] | None = None,
 ) -> ScoreResult:
     """Compute each metric ``task`` lists over ``samples`` with a ``n_bootstrap``-resample CI.
 
     ``metric_args`` maps a metric name to arguments for its ``compute`` (merged
     over the metric's defaults).  The CI is a percentile bootstrap seeded by
     ``seed``; ``n_bootstrap=0`` skips it (``ci`` is then ``None``).
+    ``label_map`` maps reference labels to model labels (``--label-map``).
     """
     if not samples:
         raise InputError(f"no samples to score for task {task.name!r}", hint="check the dataset and --limit")
     check_metric_args(task, metric_args)
     scored = ScoreResult(per_sample={str(s.get("id")): {} for s in samples})
+    scored.labels = align_sample_labels(task, samples, label_map)
+    for alignment in scored.labels.values():
+        scored.warnings.extend(alignment_warnings(alignment))
     for binding, spec in bound_metrics(task):
         name = binding.key
         args = metric_arguments(binding, spec, metric_args)
-        result, failed = compute_metric(binding, spec, samples, args)
+        alignment = scored.labels.get(binding.prediction_field)
+        rows = with_mapped_references(samples, alignment.mapping if alignment else {})
+        result, failed = compute_metric(binding, spec, rows, args)
         ci = bootstrap_ci(spec, result, args, n_resamples=n_bootstrap, seed=seed)
         scored.metrics[name] = {
             "value": float(result.value),

@@ -1,19 +1,32 @@
 """Paired significance tests between two runs over the same samples.
 
-* Paired bootstrap (Koehn 2004): both systems are scored on the same resamples;
-  the p-value is the share of resampled differences, centred on their mean, at
-  least as far from zero as the observed difference.
+* Paired bootstrap (Koehn 2004) with the statistic of Moses'
+  ``bootstrap-hypothesis-difference-significance.pl`` and sacrebleu's
+  ``--paired-bs``: both systems are scored on the same resamples; with Δ* the
+  resampled differences B − A and Δ the observed one,
+  ``p = (1 + #{|Δ*| − mean|Δ*| > |Δ|}) / (R + 1)``.  Resamples are drawn as
+  sacrebleu draws them (``numpy.random.default_rng(seed)``, R × n indices), so
+  with the same seed (sacrebleu's default is ``SACREBLEU_SEED=12345``) and R the
+  p-value equals sacrebleu's.  Until this version nlpsuite counted
+  ``|Δ* − mean Δ*| >= |Δ|`` (two-sided, centred differences), which gives p-values
+  2–3× sacrebleu's on the same data; the method name in results says which one
+  was used (:data:`PAIRED_BOOTSTRAP`).
 * Approximate randomization (Noreen 1989; Riezler & Maxwell 2005): each trial
   swaps the two systems' outputs on a random half of the samples.
 * McNemar's test for per-sample correctness (accuracy): exact two-sided binomial
   test on the discordant pairs when there are at most 25 of them, else the
   continuity-corrected chi-square.
 
-Corpus metrics (BLEU, chrF, TER, macro-F1) are recomputed from per-sample
-sufficient statistics on every resample or trial, as sacrebleu's paired tests do.
-Unlike sacrebleu, the resampling tests count differences *at least* as large as
-the observed one (``>=``, with the +1 correction), so a run compared with itself
-gets p = 1 rather than a tiny p-value.
+Which test each metric gets (:func:`paired_tests`): accuracy (0/1 per sample)
+→ McNemar; BLEU, chrF, TER, macro-F1 (summed sufficient statistics) → paired
+bootstrap and approximate randomization; ROUGE and other per-sample means →
+paired bootstrap.  Corpus metrics are recomputed from per-sample sufficient
+statistics on every resample or trial, as sacrebleu's paired tests do.
+
+Approximate randomization counts differences *at least* as large as the
+observed one (``>=``, with the +1 correction).  Where the observed difference
+is exactly zero both resampling tests report p = 1: sacrebleu's bootstrap gives
+a run compared with itself p = 1/(R + 1), which reads as significant.
 """
 
 from __future__ import annotations
@@ -30,7 +43,8 @@ from nlpsuite.specs import MetricResult, MetricSpec
 if TYPE_CHECKING:
     import numpy as np
 
-PAIRED_BOOTSTRAP = "paired bootstrap"
+PAIRED_BOOTSTRAP = "paired bootstrap (Moses/sacrebleu statistic)"
+PAIRED_BOOTSTRAP_STATISTIC = "p = (1 + #{|d*| - mean|d*| > |d|}) / (R + 1), d = B - A (as sacrebleu --paired-bs and Moses)"
 APPROXIMATE_RANDOMIZATION = "approximate randomization"
 MCNEMAR_EXACT = "McNemar (exact binomial)"
 MCNEMAR_CHI2 = "McNemar (chi-square, continuity-corrected)"
@@ -88,7 +102,7 @@ def paired_bootstrap(
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> PairedTestResult:
-    """Two-sided paired bootstrap test of B − A on ``spec``."""
+    """Paired bootstrap test of B − A on ``spec`` with the Moses/sacrebleu statistic (module docstring)."""
     import numpy as np
 
     n = _n(result_a)
@@ -97,13 +111,17 @@ def paired_bootstrap(
     for counts in resample_count_chunks(n, n_resamples, seed):
         deltas.append(resampled_metric(spec, result_b, args, counts) - resampled_metric(spec, result_a, args, counts))
     d = np.concatenate(deltas)
-    centred = d - d.mean()
-    p = (1 + _at_least(centred, observed)) / (n_resamples + 1)
+    if observed == 0:
+        p = 1.0
+    else:
+        spread = np.abs(d)
+        p = (1 + int(np.count_nonzero(spread - spread.mean() > abs(observed)))) / (n_resamples + 1)
     low, high = np.percentile(d, [2.5, 97.5])
     return PairedTestResult(
         metric=spec.name, test=PAIRED_BOOTSTRAP, value_a=float(result_a.value), value_b=float(result_b.value),
         p_value=float(p), higher_is_better=spec.higher_is_better, n=n, n_resamples=n_resamples,
-        details={"delta_ci": {"low": float(low), "high": float(high), "level": 0.95}, "seed": seed},
+        details={"delta_ci": {"low": float(low), "high": float(high), "level": 0.95}, "seed": seed,
+                 "statistic": PAIRED_BOOTSTRAP_STATISTIC},
     )
 
 

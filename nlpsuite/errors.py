@@ -55,3 +55,7 @@ class ModelIntegrityError(NlpsuiteError):
 
 class InputError(NlpsuiteError):
     """Input data is malformed: the message names the file, line and field."""
+
+
+class OutputError(NlpsuiteError):
+    """A result cannot be written where the user asked (a file in the way, read-only, disk full)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import os
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,39 +14,35 @@ from typing import Any
 
 from nlpsuite.errors import InputError
 from nlpsuite.specs import DatasetSpec
+from nlpsuite.text_files import iter_lines
 
 
 JSONL_HINT = 'each line must be one JSON object, e.g. {"id": "1", "text": "…"}'
 
 
-def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_jsonl_numbered(path: str | Path, what: str = "input file") -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` for each non-blank line.
 
-    A line that is not a JSON object, or a file that is not UTF-8, raises
-    :class:`InputError` naming the file and line.
+    A line that is not a JSON object, bytes that are not UTF-8 (reported at
+    their own line), or a path that is not a readable regular file raise
+    :class:`InputError` naming the file and line; ``what`` names the file in
+    errors (``dataset file``).  A byte-order mark is accepted.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"input file {str(path)!r} does not exist", hint="check the path")
-    with path.open(encoding="utf-8") as handle:
-        number = 0
+    for number, line in iter_lines(path, what):
+        if not line.strip():
+            continue
         try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(
-                        f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=JSONL_HINT
-                    ) from None
-                if not isinstance(record, dict):
-                    raise InputError(
-                        f"{path}:{number}: expected a JSON object, got {type(record).__name__}", hint=JSONL_HINT
-                    )
-                yield number, record
-        except UnicodeDecodeError:
-            raise InputError(f"{path}:{number + 1}: not UTF-8 text", hint="save the file as UTF-8") from None
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=JSONL_HINT
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(
+                f"{path}:{number}: expected a JSON object, got {type(record).__name__}", hint=JSONL_HINT
+            )
+        yield number, record
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -77,11 +75,45 @@ def dumps(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)
 
 
+def _temp_tag() -> str:
+    """Host and process id in a temp file's name: what lets a later write tell a dead writer's leftovers."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files that writes to ``path`` from processes now gone (SIGKILL, SIGTERM) left behind.
+
+    A ``finally`` cannot run when a process is killed, so the next write of the
+    same file cleans up instead.  Only this host's temps are judged: a writer on
+    another machine sharing the directory may still be alive.
+    """
+    host = socket.gethostname()
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.{glob.escape(host)}-*.tmp"):
+        pid = candidate.name[len(path.name) + len(host) + 3 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+
+
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` so that readers see the old file or the new one, never half of it."""
+    """Write ``text`` so that readers see the old file or the new one, never half of it.
+
+    The temp file is removed on any exception (Ctrl-C included); one left by a
+    killed process is removed by the next write of the same file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_temp_tag()}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600 files; results and reports are meant to be shared
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from nlpsuite.cli.app import main
+from nlpsuite.evaluation.significance import PAIRED_BOOTSTRAP
 from tests.eval_run_dirs import write_run_dir
 
 REFS = [
@@ -37,11 +38,11 @@ def test_compare_names_the_better_run_per_metric(runs, capsys):
     assert report["n"] == len(REFS) and report["task"] == "translation"
     tests = {(t["metric"], t["test"]): t for t in report["tests"]}
     assert set(tests) == {(m, t) for m in ("bleu", "chrf", "ter")
-                          for t in ("paired bootstrap", "approximate randomization")}
+                          for t in (PAIRED_BOOTSTRAP, "approximate randomization")}
     for test in tests.values():
         assert test["winner"] == "B" and test["p_value"] < 0.05
-    assert tests[("bleu", "paired bootstrap")]["value_b"] == pytest.approx(100.0)
-    assert tests[("ter", "paired bootstrap")]["delta"] < 0
+    assert tests[("bleu", PAIRED_BOOTSTRAP)]["value_b"] == pytest.approx(100.0)
+    assert tests[("ter", PAIRED_BOOTSTRAP)]["delta"] < 0
 
 
 def test_compare_table_output_and_identical_runs(runs, capsys):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nlpsuite.evaluation.dataset import input_hash
 from nlpsuite.evaluation.prediction_cache import PredictionCache
 from nlpsuite.evaluation.runner import EvalRequest, parse_metric_args, rescore_run, run_eval
 from nlpsuite.errors import UsageError
@@ -82,8 +83,9 @@ def test_results_and_samples_follow_the_shared_format(model_dir, data_file, tmp_
 
     rows = [json.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e", "f"]
-    assert rows[0] == {"id": "a", "input": {"text": "a good film"}, "references": "positive",
-                       "prediction": {"label": "positive", "score": 1.0}, "error": None, "scores": {"accuracy": 1.0}}
+    assert rows[0] == {"id": "a", "input": {"text": "a good film"}, "input_sha256": input_hash({"text": "a good film"}),
+                       "references": "positive", "prediction": {"label": "positive", "score": 1.0}, "error": None,
+                       "scores": {"accuracy": 1.0}}
     assert rows[2]["prediction"] is None and "empty" in rows[2]["error"] and rows[2]["scores"]["accuracy"] == 0.0
     assert outcome.reports and all(p.exists() for p in outcome.reports)
 

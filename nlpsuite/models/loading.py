@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from nlpsuite.errors import InputError, ModelSecurityError, ModelUnavailableError, NlpsuiteError
 from nlpsuite.models.device import resolve_device, resolve_dtype, torch_dtype
+from nlpsuite.models.hub_reachability import TIMEOUT_VARIABLE, hub_unreachable
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.session import session_of
 from nlpsuite.specs import TaskOptions
@@ -25,6 +26,8 @@ T = TypeVar("T")
 
 SAFE_WEIGHTS = (".safetensors",)
 PICKLED_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+# weights of other frameworks: not loadable here, but their presence means the weights are not "missing"
+OTHER_WEIGHTS = (".h5", ".msgpack", ".onnx", ".gguf")
 
 def cached(options: TaskOptions, key: tuple[Any, ...], load: Callable[[], T]) -> T:
     """The object the session of ``options`` holds under ``key``, loading it once."""
@@ -39,10 +42,17 @@ def cache_key(request: ModelRequest, options: TaskOptions, loader: str) -> tuple
 
 
 def check_local_weights(directory: Path, allow_pickle: bool) -> None:
-    """Refuse a local model whose only weights are pickled, unless allowed."""
+    """Refuse a local model whose weights are missing (config.json alone), or only pickled unless allowed."""
     files = [p for p in directory.rglob("*") if p.is_file()]
     has_safe = any(p.name.endswith(SAFE_WEIGHTS) for p in files)
     pickled = [p.name for p in files if p.name.endswith(PICKLED_WEIGHTS) and p.name != "training_args.bin"]
+    if (directory / "config.json").is_file() and not has_safe and not pickled \
+            and not any(p.name.endswith(OTHER_WEIGHTS) for p in files):
+        # without this, transformers' complaint about safetensors made us say "pass --allow-pickle"
+        raise InputError(
+            f"model directory {directory} has a config.json but no weight files (no *.safetensors or *.bin)",
+            hint="copy the weights (e.g. model.safetensors) into it, or save the model again with save_pretrained",
+        )
     if not has_safe and pickled and not allow_pickle:
         raise ModelSecurityError(
             f"model {directory} has only pickled weights ({', '.join(sorted(pickled)[:3])}); "
@@ -67,10 +77,16 @@ def check_remote_code(directory: Path, trust_remote_code: bool) -> None:
 
 
 def pretrained_kwargs(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
-    """Arguments every ``from_pretrained`` call gets: revision, offline, safety."""
+    """Arguments every ``from_pretrained`` call gets: revision, offline, safety.
+
+    A hub model is read from the local cache only when offline, or when the hub
+    is found unreachable (then a cached copy still loads, and a missing one fails
+    at once instead of after the hub client's retries).
+    """
+    local_only = options.offline or request.kind != "hub" or hub_unreachable() is not None
     kwargs: dict[str, Any] = {
         "trust_remote_code": options.trust_remote_code,
-        "local_files_only": options.offline or request.kind != "hub",
+        "local_files_only": local_only,
     }
     if request.revision:
         kwargs["revision"] = request.revision
@@ -107,6 +123,14 @@ def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions)
             hint="check the model id and revision; for a private model log in with `hf auth login`",
         )
     if request.kind == "hub":
+        unreachable = None if options.offline else hub_unreachable()
+        if unreachable is not None:
+            return ModelUnavailableError(
+                f"model {request.display_name} is not available: the hub {unreachable.endpoint} is unreachable "
+                f"({unreachable.address}: {unreachable.reason}) and the model is not in the local cache",
+                hint=f"pass --model PATH to a local model directory, or go online; {TIMEOUT_VARIABLE}=SECONDS "
+                "waits longer for a slow network",
+            )
         why = "offline mode is on and it is not in the local cache" if options.offline else "the hub could not be reached"
         return ModelUnavailableError(
             f"model {request.display_name} is not available: {why} ({type(exc).__name__}: {text.splitlines()[0] if text else ''})",

@@ -29,6 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     scoring = parser.add_argument_group("scoring")
     scoring.add_argument("--metric-args", default="", metavar="METRIC.KEY=VALUE,...",
                          help="metric settings, e.g. bleu.tokenize=intl")
+    scoring.add_argument("--label-map", default="", metavar="REF=MODEL,...",
+                         help="map reference labels to the model's labels, e.g. pos=positive,neg=negative "
+                         "(unambiguous cases such as POSITIVE or 1/0 are mapped automatically, with a warning)")
     scoring.add_argument("--seed", type=int, default=0, help="seed for bootstrap CIs and sampling (default 0)")
     scoring.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
                          help="bootstrap resamples for confidence intervals (default 1000)")
@@ -41,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from nlpsuite.evaluation.label_alignment import parse_label_map
     from nlpsuite.evaluation.provenance import command_line
     from nlpsuite.evaluation.runner import EvalRequest, parse_metric_args, run_eval
     from nlpsuite.registry import get_task
@@ -59,16 +63,23 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         n_bootstrap=args.bootstrap,
         command=command_line(),
+        label_map=parse_label_map(args.label_map),
     )
     outcome = run_eval(request, notify=notifier(args), session=command_session(args))
     print_summary(outcome.results, outcome.run_dir)
+    return finish(outcome)
+
+
+def finish(outcome: Any) -> int:
+    """Exit status of an eval or rescore: 4 when every sample failed (results are written, marked so)."""
     if outcome.report_error:
         print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); results are complete",
               file=sys.stderr)
-    runtime = outcome.results.get("runtime") or {}
-    n = (outcome.results.get("dataset") or {}).get("n") or len(outcome.samples)
-    if n and runtime.get("failed_samples") == n:
-        print(f"nlpsuite: error: every one of the {n} samples failed; see their \"error\" in samples.jsonl",
+    results = outcome.results
+    if results.get("status") == "all samples failed":
+        print(f"nlpsuite: error: every sample failed, so the metrics mean nothing ({results.get('first_error')}); "
+              f"{outcome.run_dir}/results.json is marked \"status\": \"all samples failed\"", file=sys.stderr)
+        print("  hint: see the \"error\" of each sample in samples.jsonl; fix the inputs or the model and rerun",
               file=sys.stderr)
         return EXIT_ALL_FAILED
     return EXIT_OK
@@ -109,6 +120,8 @@ def print_summary(results: dict[str, Any], run_dir: Any) -> None:
     if runtime.get("cached_samples"):
         sys.stdout.write(f"{runtime['cached_samples']} predictions reused from the cache\n")
     if not results.get("reportable", True):
-        sys.stdout.write("not reportable: --limit evaluated a subset\n")
+        limit = (results.get("config") or {}).get("limit")
+        why = f"--limit {limit} evaluated a subset" if limit is not None else results.get("status", "see results.json")
+        sys.stdout.write(f"not reportable: {why}\n")
     sys.stdout.write(f"run directory: {run_dir}\n")
     sys.stdout.flush()
