@@ -215,8 +215,9 @@ class TaskSpec:
       and checks them and refuses any other (input field names are accepted too:
       they give a value for every record that lacks one);
     * ``generation_settings``: accepted ``--gen-kwargs`` (none declared: refused);
-    * ``metrics``: metric names (bound to the first output field and
-      ``reference_field``) or :class:`MetricBinding` objects;
+    * ``metrics``: metric names (bound to ``reference_field`` and the output
+      field of the same name, else the first output field) or
+      :class:`MetricBinding` objects naming both fields;
     * ``capabilities``: ``"stream"`` / ``"score"``, implemented by the predictor
       (:class:`StreamingPredictor`, :class:`ScoringPredictor`);
     * ``examples`` (input records a demo and the docs show), ``sample_dataset``
@@ -251,7 +252,9 @@ class TaskSpec:
     @property
     def bindings(self) -> list[MetricBinding]:
         """Every metric with the fields it compares (names expanded to bindings)."""
-        primary = self.output_fields[0].name if self.output_fields else ""
+        # a name alone compares the output field named like the reference field, else the first output field
+        names = [f.name for f in self.output_fields]
+        primary = self.reference_field if self.reference_field in names else (names[0] if names else "")
         return [
             m if isinstance(m, MetricBinding) else MetricBinding(m, primary, self.reference_field)
             for m in self.metrics
