@@ -7,8 +7,9 @@ Two ways to summarize, chosen by the model:
   documents longer than its window are summarized chunk by chunk (or truncated,
   with ``long_input=truncate``), always with a warning in the output;
 * a sentence encoder (the embedded all-MiniLM-L6-v2, used offline) picks the
-  document's most central, least redundant sentences (centroid relevance + MMR)
-  within a sentence and word budget, kept in document order.
+  document's most central, least redundant sentences (centroid relevance plus a soft
+  position prior that is off for dialogues, then MMR) within a sentence and word
+  budget, kept in document order.
 
 Task arguments (``--arg KEY=VALUE``) are listed in :data:`TASK_ARGS`.
 """
@@ -30,9 +31,14 @@ TASK_ARGS = {
     "joins the chunk summaries; 'truncate' keeps only the first window of tokens. Both add a warning",
     "max_input_tokens": "abstractive: use a smaller input window than the model's",
     "max_sentences": "extractive: most sentences in a summary (default 3)",
-    "max_words": "extractive: most words in a summary (default 80)",
-    "mmr_lambda": "extractive: weight of relevance against redundancy, 0..1 (default 0.7)",
+    "max_words": "extractive: most words in a summary (default 40)",
+    "mmr_lambda": "extractive: weight of relevance against redundancy, 0..1 (default 0.5)",
     "min_sentence_words": "extractive: shorter sentences are not picked unless nothing else is there (default 4)",
+    "position_prior": "extractive: 'auto' (default) favours early sentences in prose but not in dialogues "
+    "(speaker-turn lines); 'on' always; 'off' never",
+    "prior_weight": "extractive: strength of the position prior, in standard deviations of sentence relevance, "
+    "0..10 (default 1.0)",
+    "prior_decay": "extractive: how many sentences the position prior takes to fall to 1/e, 0.1..1000 (default 4)",
 }
 
 

@@ -26,6 +26,14 @@ def fraction_arg(options: TaskOptions, name: str, default: float) -> float:
     return float(value)
 
 
+def number_arg(options: TaskOptions, name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = options.task_args.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= maximum:
+        raise UsageError(f"task argument {name}={value!r} must be a number from {minimum:g} to {maximum:g}",
+                         hint=f"e.g. --arg {name}={default:g}")
+    return float(value)
+
+
 def choice_arg(options: TaskOptions, name: str, choices: Sequence[str]) -> str:
     value: Any = options.task_args.get(name, choices[0])
     if value not in choices:
