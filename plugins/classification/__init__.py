@@ -29,7 +29,12 @@ TASK_ARGS = {
     "labels": "candidate labels for zero-shot, comma-separated (a record's own 'labels' field wins)",
     "hypothesis_template": "NLI models: the hypothesis for each label (default 'This example is {}.')",
     "label_descriptions": "sentence encoders: JSON object mapping a label to a description to compare texts with",
-    "description_template": "sentence encoders: description for labels without one (default 'This text is about {}.')",
+    "description_template": "sentence encoders: one template for labels without a description, e.g. "
+    "'This text is about {}.' (default: an ensemble of eight templates, averaged)",
+    "calibration": "sentence encoders, zero-shot: 'none' (default) or 'generic' (subtract each label's mean "
+    "similarity to shipped generic texts)",
+    "label_adaptation": "sentence encoders, zero-shot: 'batch' (default) moves each label's anchor towards the texts "
+    "of the same call assigned to it, when there are at least 4 per label; 'off' classifies each text on its own",
     "temperature": "sentence encoders, zero-shot: softmax temperature over cosine similarities (default 0.05)",
     "examples": "sentence encoders: PATH to labelled examples (JSONL text/label, or CSV/TSV with a text,label "
     "header) for a few-shot classifier; picks the embedded model when no --model is given",
