@@ -167,7 +167,9 @@ def test_embedded_zero_shot_by_label_descriptions(zero_shot):
     outputs = zero_shot.predict([{"text": text} for text, _ in TOPIC_TEXTS])
     assert accuracy(outputs, [label for _, label in TOPIC_TEXTS]) == 1.0
     assert all(set(o["scores"]) == set(TOPICS) for o in outputs)
-    assert zero_shot.config()["description_template"] == "This text is about {}."
+    config = zero_shot.config()
+    assert "This text is about {}." in config["templates"] and len(config["templates"]) > 1
+    assert config["template_use"].startswith("prompt ensemble")
 
 
 def test_embedded_zero_shot_uses_given_descriptions():
@@ -190,6 +192,60 @@ def test_zero_shot_needs_at_least_two_labels(zero_shot):
     assert "at least 2 distinct labels" in output["error"]
 
 
+# Written for these tests: news items under the label names users write, one obvious topic each.
+NEWS_TEXTS = [
+    ("The striker scored a hat-trick as the home team won the cup final.", "sports"),
+    ("The tennis champion retired after losing in the first round at Wimbledon.", "sports"),
+    ("Shares in the bank fell sharply after it reported a quarterly loss.", "business"),
+    ("The retailer will cut two thousand jobs as profits slump.", "business"),
+    ("Astronomers found water vapour on a planet orbiting a distant star.", "science and technology"),
+    ("The company unveiled a faster processor for laptops and phones.", "science and technology"),
+    ("The president met foreign leaders at the summit to discuss the war.", "world"),
+    ("Thousands fled the fighting as rebels advanced on the capital.", "world"),
+]
+NEWS_LABELS = ["world", "sports", "business", "science and technology"]
+
+
+def test_bare_label_names_pick_the_right_label_on_clear_news():
+    task = load_task("classification", EMBEDDED, TaskOptions(task_args={"labels": ",".join(NEWS_LABELS)}))
+    outputs = task.predict([{"text": text} for text, _ in NEWS_TEXTS])
+    assert [o["label"] for o in outputs] == [label for _, label in NEWS_TEXTS]
+    assert task.config()["label_adaptation"]["mode"] == "batch"
+
+
+@pytest.mark.parametrize("args", [{"calibration": "generic"}, {"label_adaptation": "batch"},
+                                  {"calibration": "generic", "label_adaptation": "batch"}])
+def test_calibration_and_adaptation_keep_obvious_predictions(args):
+    """A text with one obvious label keeps it, alone or among many texts, with any correction switched on."""
+    plain = load_task("classification", EMBEDDED, TaskOptions(task_args={"labels": ",".join(TOPICS), "label_adaptation": "off"}))
+    corrected = load_task("classification", EMBEDDED, TaskOptions(task_args={"labels": ",".join(TOPICS), **args}))
+    records = [{"text": text} for text, _ in TOPIC_TEXTS] * 2  # 12 texts: enough for adaptation over 3 labels
+    gold = [label for _, label in TOPIC_TEXTS] * 2
+    assert [o["label"] for o in plain.predict(records)] == gold
+    assert [o["label"] for o in corrected.predict(records)] == gold
+    assert [corrected.predict([r])[0]["label"] for r in records[:6]] == gold[:6]
+
+
+def test_adaptation_never_changes_the_label_of_a_text_classified_alone():
+    import torch
+
+    from nlpsuite.plugins.classification.label_adaptation import refine_anchors
+
+    generator = torch.Generator().manual_seed(0)
+    anchors = torch.nn.functional.normalize(torch.randn(4, 16, generator=generator), dim=1)
+    for _ in range(20):
+        text = torch.nn.functional.normalize(torch.randn(1, 16, generator=generator), dim=1)
+        before = int((text @ anchors.T).argmax())
+        assert int((text @ refine_anchors(text, anchors).T).argmax()) == before
+
+
+def test_zero_shot_modes_are_validated():
+    with pytest.raises(UsageError, match="calibration"):
+        load_task("classification", EMBEDDED, TaskOptions(task_args={"labels": "a,b", "calibration": "yes"}))
+    with pytest.raises(UsageError, match="label_adaptation"):
+        load_task("classification", EMBEDDED, TaskOptions(task_args={"labels": "a,b", "label_adaptation": "always"}))
+
+
 # --- embedded model: few-shot from a user's examples ---------------------------------------------
 
 
@@ -202,8 +258,20 @@ def test_few_shot_learns_labels_only_the_examples_explain(tmp_path):
     outputs = task.predict([{"text": t} for t, _ in TICKET_QUERIES])
     assert accuracy(outputs, [y for _, y in TICKET_QUERIES]) == 1.0
     assert task.config()["labels"] == ["queue-a", "queue-b"]
+    assert "linear probe + label prototypes" in task.config()["method"]
     [unknown] = task.predict([{"text": "hello", "labels": ["queue-c"]}])
     assert "queue-c" in unknown["error"] and "examples file" in unknown["error"]
+
+
+def test_few_shot_counts_meaningful_label_names_as_evidence(tmp_path):
+    # Two examples per label: the names sports/cooking/weather help, and leave-one-out sees it.
+    rows = [{"text": t, "label": y} for t, y in TOPIC_TEXTS]
+    path = write_jsonl(tmp_path / "topics.jsonl", rows)
+    task = load_task("classification", EMBEDDED, TaskOptions(task_args={"examples": path}))
+    assert task.config()["label_name_weight"] > 0
+    queries = ["The referee sent off two players in the derby.", "Fry the onions until golden, then add rice.",
+               "Fog will clear by noon, leaving a dry and mild day."]
+    assert [o["label"] for o in task.predict([{"text": q} for q in queries])] == TOPICS
 
 
 def test_few_shot_reads_csv_and_tsv(tmp_path):

@@ -26,6 +26,7 @@ The mayor said a second line to the airport could be finished within ten years.
 A single ticket costs two euros, the same price as a bus ticket."""
 
 EXTRACTIVE = TaskOptions(offline=True)
+EMBEDDED_MODEL = "all-MiniLM-L6-v2"
 
 
 def normalise(text: str) -> str:
@@ -56,7 +57,7 @@ def test_extractive_summary_is_document_sentences_in_order_within_budget(extract
     sentences = split_sentences(output["summary"])
     lines = TRAM_STORY.splitlines()
     assert 1 <= len(sentences) <= 3
-    assert len(output["summary"].split()) <= 80
+    assert len(output["summary"].split()) <= 40  # the default word budget
     assert all(s in lines for s in sentences), sentences
     assert [lines.index(s) for s in sentences] == sorted(lines.index(s) for s in sentences)
     # The navigation lines are too short to be picked, and the near-duplicate opening is picked at most once.
@@ -74,6 +75,66 @@ def test_extractive_budget_comes_from_task_arguments():
     [cut] = tight.predict([{"document": TRAM_STORY}])
     assert len(cut["summary"].split()) == 6
     assert "no sentence fits the 6-word budget" in cut["warnings"][0]
+
+
+# Written for this test: a chat whose first turns are greetings and whose point comes later.
+CHAT = """Maya: Hi Leo!
+Leo: Hey Maya, how are you?
+Maya: Good thanks, and you?
+Leo: Fine. Listen, the car broke down this morning.
+Maya: Oh no, is the garage able to repair it soon?
+Leo: The garage says the gearbox repair will take until Friday and cost six hundred euros.
+Maya: Then I will drive the children to school every morning until Friday.
+Leo: Thank you, that helps a lot.
+Maya: Bye!"""
+
+
+def test_dialogue_summary_is_made_of_whole_turns_and_not_the_opening_greetings(extractive_task):
+    task, _ = extractive_task
+    [output] = task.predict([{"document": CHAT}])
+    turns = output["summary"].splitlines()
+    lines = CHAT.splitlines()
+    assert all(turn in lines for turn in turns), turns
+    assert not set(turns) & set(lines[:3])  # the greetings
+    assert any("gearbox" in turn for turn in turns)
+    assert len(output["summary"].split()) <= 40
+
+
+def test_the_position_prior_favours_the_opening_of_prose_and_can_be_switched_off():
+    # Written for this test: every sentence is on topic; only position tells them apart for the prior.
+    story = (
+        "The council approved the new swimming pool on Monday. "
+        "The pool will have a fifty-metre lane for training. "
+        "Work on the pool starts in spring and the pool opens next year. "
+        "The pool will cost twelve million euros, paid by the council."
+    )
+    first = "The council approved the new swimming pool on Monday."
+    on = load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"max_sentences": 1, "prior_weight": 10.0}))
+    assert on.predict([{"document": story}])[0]["summary"] == first
+    off = load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"max_sentences": 1, "position_prior": "off"}))
+    assert off.config()["position_prior"]["applied_to"] == "no document"
+    dialogue = "\n".join(f"{name}: {line}" for name, line in zip(["Ann", "Bob"] * 2, story.split(". ")))
+    # A dialogue gets no prior under 'auto', so the prior cannot decide it.
+    assert on.predictor.budget_for("dialogue").prior_weight == 0.0
+    assert on.predictor.budget_for("prose").prior_weight == 10.0
+    assert on.predict([{"document": dialogue}])[0]["summary"] == off.predict([{"document": dialogue}])[0]["summary"]
+
+
+def test_config_names_the_method_budget_and_prior(extractive_task):
+    task, _ = extractive_task
+    config = task.config()
+    assert "soft position prior" in config["selection"] and "maximal marginal relevance" in config["selection"]
+    assert (config["max_sentences"], config["max_words"], config["mmr_lambda"]) == (3, 40, 0.5)
+    assert config["position_prior"]["mode"] == "auto" and config["position_prior"]["weight"] == 1.0
+    assert "dialogue" in config["document_kind"]
+    with pytest.raises(UsageError, match="position_prior"):
+        load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"position_prior": "always"}))
+    with pytest.raises(UsageError, match="prior_weight"):
+        load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"prior_weight": -1}))
+    slow = load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"prior_decay": "12.5"}))
+    assert slow.config()["position_prior"]["decay_sentences"] == 12.5
+    with pytest.raises(UsageError, match="prior_decay=0 is below the minimum 0.1"):
+        load_task("summarization", EMBEDDED_MODEL, TaskOptions(task_args={"prior_decay": 0}))
 
 
 def test_mmr_skips_a_sentence_that_repeats_one_already_picked():

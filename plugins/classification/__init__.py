@@ -32,8 +32,14 @@ ARGUMENTS = (
              default="This example is {}."),
     argument("label_descriptions", "json",
              "sentence encoders: JSON object mapping a label to a description to compare texts with"),
-    argument("description_template", "text", "sentence encoders: description for labels without one ('{}' is the label)",
-             default="This text is about {}."),
+    argument("description_template", "text", "sentence encoders: one template for labels without a description "
+             "('{}' is the label), e.g. 'This text is about {}.' (default: an ensemble of eight templates, averaged)"),
+    argument("calibration", "text", "sentence encoders, zero-shot: 'none', or 'generic' to subtract each label's mean "
+             "similarity to shipped generic texts", default="none", choices=("none", "generic")),
+    argument("label_adaptation", "text", "sentence encoders, zero-shot: 'batch' moves each label's anchor towards the "
+             "texts of the same call assigned to it (when there are at least 4 per label), so a prediction depends on "
+             "the other texts of the call; 'off' classifies each text on its own",
+             default="batch", choices=("batch", "off")),
     argument("temperature", "number", "sentence encoders, zero-shot: softmax temperature over cosine similarities",
              default=0.05, minimum=1e-6),
     argument("examples", "path", "sentence encoders: labelled examples (JSONL text/label, or CSV/TSV with a "

@@ -7,8 +7,9 @@ Two ways to summarize, chosen by the model:
   documents longer than its window are summarized chunk by chunk (or truncated,
   with ``long_input=truncate``), always with a warning in the output;
 * a sentence encoder (the embedded all-MiniLM-L6-v2, used offline) picks the
-  document's most central, least redundant sentences (centroid relevance + MMR)
-  within a sentence and word budget, kept in document order.
+  document's most central, least redundant sentences (centroid relevance plus a soft
+  position prior that is off for dialogues, then MMR) within a sentence and word
+  budget, kept in document order.
 
 Task arguments (``--arg KEY=VALUE``) are declared in :data:`ARGUMENTS`.
 """
@@ -34,11 +35,17 @@ ARGUMENTS = (
              default="chunk", choices=("chunk", "truncate")),
     argument("max_input_tokens", "integer", "abstractive: use a smaller input window than the model's", minimum=1),
     argument("max_sentences", "integer", "extractive: most sentences in a summary", default=3, minimum=1),
-    argument("max_words", "integer", "extractive: most words in a summary", default=80, minimum=1),
-    argument("mmr_lambda", "number", "extractive: weight of relevance against redundancy", default=0.7,
+    argument("max_words", "integer", "extractive: most words in a summary", default=40, minimum=1),
+    argument("mmr_lambda", "number", "extractive: weight of relevance against redundancy", default=0.5,
              minimum=0, maximum=1),
     argument("min_sentence_words", "integer", "extractive: shorter sentences are not picked unless nothing else is",
-             default=4, minimum=1),
+             default=4, minimum=0),
+    argument("position_prior", "text", "extractive: 'auto' favours early sentences in prose but not in dialogues "
+             "(speaker-turn lines); 'on' always; 'off' never", default="auto", choices=("auto", "on", "off")),
+    argument("prior_weight", "number", "extractive: strength of the position prior, in standard deviations of "
+             "sentence relevance", default=1.0, minimum=0, maximum=10),
+    argument("prior_decay", "number", "extractive: how many sentences the position prior takes to fall to 1/e",
+             default=4.0, minimum=0.1, maximum=1000),
 )
 EXAMPLES = (
     {"document": "The city council approved a plan on Tuesday to add forty kilometres of protected bike lanes "

@@ -1,29 +1,44 @@
-"""Extractive summaries over sentence embeddings: centroid relevance with MMR redundancy control.
+"""Extractive summaries over sentence embeddings: centroid relevance, a soft position prior, MMR.
 
-Each sentence is scored by its cosine similarity to the document's centroid
-(the mean of its sentence embeddings: what the document is mostly about).
-Sentences are picked one at a time by maximal marginal relevance,
-``λ·relevance − (1−λ)·(highest similarity to a sentence already picked)``,
-so a second sentence saying the same thing loses to one adding something new,
-until the sentence or word budget is spent.  The summary lists the picked
-sentences in document order, verbatim.
+Each sentence is scored, MEAD-style (Radev et al. 2004), by a linear mix of
+
+* **centroid relevance**: cosine similarity to the mean of the document's sentence
+  embeddings (what the document is mostly about);
+* a **soft position prior**: ``prior_weight · σ · exp(−rank / prior_decay)``, where rank counts
+  the eligible sentences before it and σ is the spread (standard deviation) of the
+  relevance within the document, so a much more central later sentence still wins; it is
+  switched off for dialogues (:mod:`document_kind`), whose first turns are greetings.
+
+Sentences are then picked one at a time by maximal marginal relevance,
+``λ·score − (1−λ)·(highest cosine similarity to a sentence already picked)``, until the
+sentence or word budget is spent.  The summary lists the picked sentences (dialogue:
+whole turns, speaker names kept) in document order, verbatim.
+
+Defaults were tuned on half of a news dev set (XSum, one-sentence references) and checked
+on the other half: a 40-word budget scores best in ROUGE F-measure there, well below the
+80 words of lead-3, because F-measure punishes padding as much as it rewards coverage.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
-from nlpsuite.plugins.summarization.arguments import fraction_arg, int_arg
+from nlpsuite.plugins.summarization.document_kind import DIALOGUE_RULE, DocumentKind, dialogue_turns
 from nlpsuite.sentences import SPLIT_RULE, sentence_spans
 from nlpsuite.specs import TaskOptions
 
 DEFAULT_MAX_SENTENCES = 3
-DEFAULT_MAX_WORDS = 80
-DEFAULT_MMR_LAMBDA = 0.7
+DEFAULT_MAX_WORDS = 40
+DEFAULT_MMR_LAMBDA = 0.5
+#: Position prior: ``auto`` (prose yes, dialogue no), ``on`` (always), ``off`` (never).
+POSITION_PRIOR_MODES = ("auto", "on", "off")
+DEFAULT_PRIOR_WEIGHT = 1.0
+DEFAULT_PRIOR_DECAY = 4.0
+METHOD = "centroid relevance + soft position prior (MEAD-style linear mix) + maximal marginal relevance"
 DEFAULT_MIN_SENTENCE_WORDS = 4
 #: A passage with no sentence boundary for this many words is cut into pieces of this size,
 #: so that one run-on "sentence" can neither swamp the budget nor the encoder's window.
@@ -39,6 +54,18 @@ class Budget:
     max_words: int
     mmr_lambda: float
     min_sentence_words: int
+    prior_weight: float = 0.0
+    prior_decay: float = DEFAULT_PRIOR_DECAY
+
+
+@dataclass(frozen=True)
+class Passages:
+    """The units a summary is made of: ``texts`` verbatim, ``embed_texts`` what is embedded and counted."""
+
+    texts: list[str]
+    embed_texts: list[str]
+    kind: DocumentKind
+    cut: bool
 
 
 def word_count(text: str) -> int:
@@ -59,15 +86,70 @@ def candidate_passages(document: str) -> tuple[list[str], bool]:
     return passages, cut
 
 
-def select_sentences(embeddings: Any, word_counts: list[int], eligible: list[bool], budget: Budget) -> list[int]:
+def _cut_long(text: str) -> list[str]:
+    words = _WORD.findall(text)
+    if len(words) <= MAX_PASSAGE_WORDS:
+        return [text]
+    return [" ".join(words[i : i + MAX_PASSAGE_WORDS]) for i in range(0, len(words), MAX_PASSAGE_WORDS)]
+
+
+def document_passages(document: str) -> Passages:
+    """Sentences of prose, or whole turns of a dialogue (embedded without the speaker's name)."""
+    turns = dialogue_turns(document)
+    if turns is None:
+        texts, cut = candidate_passages(document)
+        return Passages(texts, texts, "prose", cut)
+    from nlpsuite.plugins.summarization.document_kind import speaker_turn
+
+    texts: list[str] = []
+    embed_texts: list[str] = []
+    cut = False
+    for line in (line.strip() for line in document.splitlines()):
+        if not line:
+            continue
+        turn = speaker_turn(line)
+        body = turn.text if turn else line
+        pieces = _cut_long(body)
+        if len(pieces) > 1:
+            cut = True
+            texts.extend(pieces)
+        else:
+            texts.append(line)
+        embed_texts.extend(pieces)
+    return Passages(texts, embed_texts, "dialogue", cut)
+
+
+def sentence_scores(vectors: Any, candidates: list[int], budget: Budget, weights: Any = None) -> Any:
+    """Centroid relevance plus the soft position prior, for every row of ``vectors``.
+
+    ``weights`` (one per row) weight the centroid; dialogues weight turns by their length,
+    so that many short "thanks"/"okay" turns do not define what the conversation is about.
+    """
+    import numpy as np
+
+    w = np.ones(len(vectors)) if weights is None else np.asarray(weights, dtype=np.float64)
+    centroid = (vectors[candidates] * w[candidates, None]).sum(axis=0)
+    norm = np.linalg.norm(centroid)
+    relevance = vectors @ (centroid / norm) if norm > 0 else np.zeros(len(vectors))
+    if budget.prior_weight <= 0 or not candidates:
+        return relevance
+    # The prior is measured in standard deviations of the relevance, so it means the same on a document
+    # whose sentences are all alike as on a varied one, and stays in the cosine units MMR compares with.
+    spread = float(relevance[candidates].std())
+    rank = np.zeros(len(vectors))
+    rank[candidates] = np.arange(len(candidates))
+    return relevance + budget.prior_weight * spread * np.exp(-rank / budget.prior_decay)
+
+
+def select_sentences(
+    embeddings: Any, word_counts: list[int], eligible: list[bool], budget: Budget, *, length_weighted: bool = False
+) -> list[int]:
     """Indices of the sentences to keep, in document order (``embeddings`` are L2-normalised rows)."""
     import numpy as np
 
     candidates = [i for i, ok in enumerate(eligible) if ok] or list(range(len(word_counts)))
     vectors = np.asarray(embeddings, dtype=np.float64)
-    centroid = vectors[candidates].mean(axis=0)
-    norm = np.linalg.norm(centroid)
-    relevance = vectors @ (centroid / norm) if norm > 0 else np.zeros(len(vectors))
+    relevance = sentence_scores(vectors, candidates, budget, word_counts if length_weighted else None)
     similarity = vectors @ vectors.T
     chosen: list[int] = []
     words_left = budget.max_words
@@ -93,19 +175,35 @@ class ExtractiveSummarizer:
 
     def __init__(self, request: ModelRequest, options: TaskOptions) -> None:
         self.request = request
+        args = options.task_args  # typed, range-checked and defaulted by the host (the task's ARGUMENTS)
         self.budget = Budget(
-            max_sentences=int_arg(options, "max_sentences", DEFAULT_MAX_SENTENCES) or DEFAULT_MAX_SENTENCES,
-            max_words=int_arg(options, "max_words", DEFAULT_MAX_WORDS) or DEFAULT_MAX_WORDS,
-            mmr_lambda=fraction_arg(options, "mmr_lambda", DEFAULT_MMR_LAMBDA),
-            min_sentence_words=int_arg(options, "min_sentence_words", DEFAULT_MIN_SENTENCE_WORDS, minimum=0) or 0,
+            max_sentences=args.get("max_sentences", DEFAULT_MAX_SENTENCES),
+            max_words=args.get("max_words", DEFAULT_MAX_WORDS),
+            mmr_lambda=float(args.get("mmr_lambda", DEFAULT_MMR_LAMBDA)),
+            min_sentence_words=args.get("min_sentence_words", DEFAULT_MIN_SENTENCE_WORDS),
+            prior_weight=float(args.get("prior_weight", DEFAULT_PRIOR_WEIGHT)),
+            prior_decay=float(args.get("prior_decay", DEFAULT_PRIOR_DECAY)),
         )
+        self.position_prior = str(args.get("position_prior", POSITION_PRIOR_MODES[0]))
         self.encoder = load_sentence_transformer(request, options)
 
     def config(self) -> dict[str, Any]:
         return {
             "method": "extractive",
             "encoder": self.request.display_name,
-            "selection": "centroid relevance + maximal marginal relevance (cosine similarity)",
+            "selection": METHOD,
+            "position_prior": {
+                "mode": self.position_prior,
+                "weight": self.budget.prior_weight,
+                "decay_sentences": self.budget.prior_decay,
+                "form": "weight * sd(relevance) * exp(-rank / decay), rank among eligible sentences, added to the "
+                "centroid relevance (cosine)",
+                "applied_to": {"auto": "prose only (off for dialogues)", "on": "every document", "off": "no document"}[
+                    self.position_prior
+                ],
+            },
+            "document_kind": DIALOGUE_RULE + "; dialogues are summarized by whole turns, their centroid weighted "
+            "by turn length",
             "sentence_split": f"{SPLIT_RULE}; every line break ends one; passages over {MAX_PASSAGE_WORDS} words "
             "without a boundary are cut into word windows",
             "max_sentences": self.budget.max_sentences,
@@ -115,9 +213,14 @@ class ExtractiveSummarizer:
             "order": "document order",
         }
 
+    def budget_for(self, kind: DocumentKind) -> Budget:
+        """The budget with the position prior as ``position_prior`` sets it for a document of ``kind``."""
+        use_prior = self.position_prior == "on" or (self.position_prior == "auto" and kind == "prose")
+        return self.budget if use_prior else replace(self.budget, prior_weight=0.0)
+
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        split = [candidate_passages(str(record["document"])) for record in records]
-        texts = [passage for passages, _ in split for passage in passages]
+        split = [document_passages(str(record["document"])) for record in records]
+        texts = [text for passages in split for text in passages.embed_texts]
         # One encode call for the whole batch: the encoder sorts and pads by length itself.
         embeddings = (
             self.encoder.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
@@ -126,35 +229,40 @@ class ExtractiveSummarizer:
         )
         outputs = []
         offset = 0
-        for passages, cut in split:
-            rows = embeddings[offset : offset + len(passages)]
-            offset += len(passages)
-            outputs.append(self._summarize(passages, rows, cut))
+        for passages in split:
+            rows = embeddings[offset : offset + len(passages.texts)]
+            offset += len(passages.texts)
+            outputs.append(self._summarize(passages, rows))
         return outputs
 
-    def _summarize(self, passages: list[str], embeddings: Any, cut: bool) -> dict[str, Any]:
+    def _summarize(self, passages: Passages, embeddings: Any) -> dict[str, Any]:
         warnings = []
-        if cut:
+        if passages.cut:
             warnings.append(
                 f"document has a passage of more than {MAX_PASSAGE_WORDS} words without a sentence boundary; "
                 f"it was cut into {MAX_PASSAGE_WORDS}-word pieces"
             )
-        if not passages:
+        if not passages.texts:
             return {"summary": "", "warnings": ["document is blank: nothing to summarize"]}
-        counts = [word_count(p) for p in passages]
-        eligible = [n >= self.budget.min_sentence_words for n in counts]
-        chosen = select_sentences(embeddings, counts, eligible, self.budget)
+        budget = self.budget_for(passages.kind)
+        counts = [word_count(p) for p in passages.embed_texts]
+        eligible = [n >= budget.min_sentence_words for n in counts]
+        dialogue = passages.kind == "dialogue"
+        chosen = select_sentences(embeddings, counts, eligible, budget, length_weighted=dialogue)
         if not chosen:
-            # Even the most central sentence is over the word budget: keep its beginning, and say so.
-            best = select_sentences(embeddings, counts, eligible, Budget(1, max(counts), self.budget.mmr_lambda, 0))[0]
-            words = _WORD.findall(passages[best])
+            # Even the best sentence is over the word budget: keep its beginning, and say so.
+            best = select_sentences(embeddings, counts, eligible, replace(budget, max_sentences=1, max_words=max(counts),
+                                                                          min_sentence_words=0),
+                                    length_weighted=dialogue)[0]
+            words = _WORD.findall(passages.texts[best])
             warnings.append(
-                f"no sentence fits the {self.budget.max_words}-word budget; the most central one "
-                f"({len(words)} words) was cut to {self.budget.max_words} words"
+                f"no sentence fits the {budget.max_words}-word budget; the best one "
+                f"({len(words)} words) was cut to {budget.max_words} words"
             )
-            summary = " ".join(words[: self.budget.max_words])
+            summary = " ".join(words[: budget.max_words])
         else:
-            summary = SENTENCE_JOINER.join(passages[i] for i in chosen)
+            joiner = "\n" if dialogue else SENTENCE_JOINER
+            summary = joiner.join(passages.texts[i] for i in chosen)
         output: dict[str, Any] = {"summary": summary}
         if warnings:
             output["warnings"] = warnings
