@@ -1,0 +1,1 @@
+"""Counterfactual bias audits of any task."""
