@@ -138,20 +138,27 @@ def _is_number(value: Any) -> bool:
 
 
 def compare_scores(series: Sequence[tuple[int, float]], pairs: Sequence[Pair], boot: ClusterBootstrap, *,
-                   min_inputs: int) -> dict[str, Any]:
-    """Mean change (counterfactual − original) with a bootstrap CI resampling original inputs."""
+                   min_inputs: int, signed: bool = True) -> dict[str, Any]:
+    """Mean change (counterfactual − original) with a bootstrap CI resampling original inputs.
+
+    ``signed=False`` (pooling opposite directions, whose shifts would cancel)
+    reports the mean absolute change and its CI instead.
+    """
     clusters = [pairs[i].cluster for i, _ in series]
     inputs = len(set(clusters))
     if inputs < min_inputs:
         return {**insufficient(inputs, min_inputs), "n_pairs": len(series)}
     values = [v for _, v in series]
-    return {
-        "n_inputs": inputs,
-        "n_pairs": len(values),
-        "mean_change": sum(values) / len(values),
-        "ci": boot.mean_ci(values, clusters),
-        "mean_abs_change": sum(abs(v) for v in values) / len(values),
-    }
+    magnitudes = [abs(v) for v in values]
+    result: dict[str, Any] = {"n_inputs": inputs, "n_pairs": len(values),
+                              "mean_abs_change": sum(magnitudes) / len(values)}
+    if signed:
+        result["mean_change"] = sum(values) / len(values)
+        result["ci"] = boot.mean_ci(values, clusters)
+    else:
+        result["ci"] = boot.mean_ci(magnitudes, clusters)
+        result["ci_of"] = "mean_abs_change"
+    return result
 
 
 # ---------------------------------------------------------------- generated text
@@ -312,14 +319,15 @@ def group_metrics(task: TaskSpec, pairs: Sequence[Pair], groups: Sequence[str], 
     from nlpsuite.evaluation.bootstrap import resampled_metric
     from nlpsuite.evaluation.scoring import bound_metrics, metric_arguments
 
-    if not task.bindings or any(p.original_references is None for p in pairs):
-        return {}
+    with_references = bool(task.bindings) and all(p.original_references is not None for p in pairs)
     rows: dict[str, list[tuple[Any, Any, str]]] = {g: [] for g in groups}
     for p in pairs:
         rows.setdefault(p.variant.source_group, []).append((p.original_output, p.original_references, p.cluster))
         rows.setdefault(p.variant.target_group, []).append((p.variant_output, p.variant.references, p.cluster))
     out: dict[str, Any] = {}
-    for binding, spec in bound_metrics(task):
+    for field in [f.name for f in task.output_fields if f.type == "label"]:
+        out.update(_label_rates(field, rows, boot, min_inputs=min_inputs))
+    for binding, spec in bound_metrics(task) if with_references else ():
         args = metric_arguments(binding, spec, None)
         by_group: dict[str, Any] = {}
         resamples: dict[str, np.ndarray] = {}
@@ -339,17 +347,65 @@ def group_metrics(task: TaskSpec, pairs: Sequence[Pair], groups: Sequence[str], 
                 entry["ci"] = boot.ci(resamples[group])
             by_group[group] = entry
         metric: dict[str, Any] = {"metric": spec.name, "higher_is_better": spec.higher_is_better,
-                                  "settings": {}, "by_group": by_group}
-        scored = {g: e["value"] for g, e in by_group.items() if "value" in e}
-        if len(scored) >= 2:
-            ordered = [g for g in by_group if g in scored]
-            hi, lo = max(scored.values()), min(scored.values())
-            metric["difference"] = {"groups": ordered[:2], "value": scored[ordered[0]] - scored[ordered[1]]}
-            if ordered[0] in resamples and ordered[1] in resamples:
-                metric["difference"]["ci"] = boot.ci(resamples[ordered[0]] - resamples[ordered[1]])
-            metric["max_min_difference"] = hi - lo
-            metric["min_max_ratio"] = lo / hi if hi else None
-            worst = min if spec.higher_is_better else max
-            metric["worst_group"] = worst(scored, key=lambda g: scored[g])
+                                  "by_group": by_group}
+        _between_groups(metric, resamples, boot)
         out[binding.key] = metric
+    return out
+
+
+def _between_groups(metric: dict[str, Any], resamples: Mapping[str, Any], boot: ClusterBootstrap) -> None:
+    """Difference (first − second group, with a paired bootstrap CI), max − min, min / max and the worst group."""
+    by_group = metric["by_group"]
+    scored = {g: e["value"] for g, e in by_group.items() if "value" in e}
+    if len(scored) < 2:
+        return
+    ordered = [g for g in by_group if g in scored]
+    hi, lo = max(scored.values()), min(scored.values())
+    metric["difference"] = {"groups": ordered[:2], "value": scored[ordered[0]] - scored[ordered[1]]}
+    if ordered[0] in resamples and ordered[1] in resamples:
+        metric["difference"]["ci"] = boot.ci(resamples[ordered[0]] - resamples[ordered[1]])
+    metric["max_min_difference"] = hi - lo
+    metric["min_max_ratio"] = lo / hi if hi else None
+    if metric.get("higher_is_better") is not None:
+        worst = min if metric["higher_is_better"] else max
+        metric["worst_group"] = worst(scored, key=lambda g: scored[g])
+
+
+MAX_RATE_LABELS = 10
+
+
+def _label_rates(field: str, rows: Mapping[str, list[tuple[Any, Any, str]]], boot: ClusterBootstrap, *,
+                 min_inputs: int) -> dict[str, Any]:
+    """Share of each group's outputs with each predicted label (fairlearn's selection rate), with CIs.
+
+    Unlike accuracy this needs no reference, and it shows a model that pushes one
+    group towards a label even when the references are balanced.
+    """
+    import numpy as np
+
+    labels = sorted({str(o.get(field)) for members in rows.values() for o, _, _ in members})
+    if len(labels) > MAX_RATE_LABELS:
+        return {}
+    if len(labels) == 2:  # one rate says it all: the other label's is its complement
+        labels = labels[1:]
+    out: dict[str, Any] = {}
+    for label in labels:
+        by_group: dict[str, Any] = {}
+        resamples: dict[str, Any] = {}
+        for group, members in rows.items():
+            inputs = len({c for _, _, c in members})
+            if inputs < min_inputs:
+                by_group[group] = {**insufficient(inputs, min_inputs), "n_rows": len(members)}
+                continue
+            hits = np.asarray([float(str(o.get(field)) == label) for o, _, _ in members])
+            weights = boot.row_counts([c for _, _, c in members])
+            entry: dict[str, Any] = {"value": float(hits.mean()), "n_rows": len(members), "n_inputs": inputs}
+            if boot.n_resamples > 0:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    resamples[group] = weights @ hits / weights.sum(axis=1)
+                entry["ci"] = boot.ci(resamples[group])
+            by_group[group] = entry
+        metric = {"metric": f"rate of {field} = {label}", "higher_is_better": None, "by_group": by_group}
+        _between_groups(metric, resamples, boot)
+        out[f"{field}={label} rate"] = metric
     return out

@@ -392,7 +392,7 @@ def audit_perturbation(
         elif f.type in ("number", "json"):
             for name, series in score_series(f.name, f.type, pairs).items():
                 section["scores"][name] = {
-                    "pooled": compare_scores(series, pairs, boot, min_inputs=min_inputs),
+                    "pooled": compare_scores(series, pairs, boot, min_inputs=min_inputs, signed=False),
                     "directions": {d: compare_scores([s for s in series if pairs[s[0]].variant.direction == d],
                                                      pairs, boot, min_inputs=min_inputs) for d in directions},
                 }

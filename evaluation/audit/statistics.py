@@ -55,7 +55,9 @@ def wilson_interval(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, flo
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low, high = centre - half, centre + half
+    # float noise: k = 0 gives a lower bound of ~1e-17 rather than 0
+    return (0.0 if low < 1e-12 else low, 1.0 if high > 1 - 1e-12 else high)
 
 
 def clopper_pearson_interval(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
@@ -136,8 +138,13 @@ class ClusterBootstrap:
                 "seed": self.seed}
 
 
-def excludes_zero(ci: dict[str, Any] | None) -> bool:
-    return bool(ci) and (ci["low"] > 0 or ci["high"] < 0)
+#: Changes smaller than this are float noise (a probability recomputed for the same label), not evidence.
+NOISE = 1e-6
+
+
+def excludes_zero(ci: dict[str, Any] | None, noise: float = NOISE) -> bool:
+    """Whether a CI lies clearly on one side of 0 (beyond float noise)."""
+    return bool(ci) and (ci["low"] > noise or ci["high"] < -noise)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
