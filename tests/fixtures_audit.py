@@ -72,3 +72,54 @@ def audit_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in audit_records()), encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- translation audits
+
+#: English subject → German subject; names pass through translation unchanged.
+TRANSLATION_SUBJECTS = (
+    ("she", "sie"), ("he", "er"), ("emily", "emily"), ("greg", "greg"), ("sarah", "sarah"), ("todd", "todd"),
+    ("anne", "anne"), ("brendan", "brendan"), ("allison", "allison"), ("brad", "brad"), ("carrie", "carrie"),
+    ("geoffrey", "geoffrey"), ("jill", "jill"), ("brett", "brett"),
+)
+TRANSLATION_PREDICATES = (("reads a book .", "liest ein buch ."), ("drinks coffee .", "trinkt kaffee ."))
+
+
+def translation_pairs(*, drop_she: bool) -> list[tuple[str, str]]:
+    """English → German sentences; ``drop_she`` makes a translator that turns "she" into "er"."""
+    pairs = []
+    for (en, de) in TRANSLATION_SUBJECTS:
+        for predicate_en, predicate_de in TRANSLATION_PREDICATES:
+            subject = "er" if drop_she and en == "she" else de
+            pairs.append((f"{en} {predicate_en}", f"{subject} {predicate_de}"))
+    return pairs
+
+
+def _translator(factory: pytest.TempPathFactory, name: str, *, drop_she: bool) -> Path:
+    from nlpsuite.testing.tiny_seq2seq import build_tiny_seq2seq
+
+    directory = factory.getbasetemp() / "nlpsuite-audit" / name
+    if not (directory / "config.json").is_file():
+        build_tiny_seq2seq(directory, translation_pairs(drop_she=drop_she), steps=300)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def faithful_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny Marian en→de that translates pronouns and keeps names."""
+    return _translator(tmp_path_factory, "tiny-opus-mt-en-de-faithful", drop_she=False)
+
+
+@pytest.fixture(scope="session")
+def she_to_er_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny Marian en→de that translates "she" as "er" (a gender-dropping translator)."""
+    return _translator(tmp_path_factory, "tiny-opus-mt-en-de-she-to-er", drop_she=True)
+
+
+@pytest.fixture(scope="session")
+def translation_audit_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "nlpsuite-audit" / "translation-inputs.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"id": f"t{i}", "source": en, "target": de} for i, (en, de) in enumerate(translation_pairs(drop_she=False))]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path

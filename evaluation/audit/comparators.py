@@ -257,7 +257,8 @@ def text_rows(
             vectors = embed(originals + [r["swap_back"] for _, r in scored])
             half = len(scored)
             for k, (_, row) in enumerate(scored):
-                row["cosine"] = float(sum(a * b for a, b in zip(vectors[k], vectors[half + k])))
+                # unit vectors: the dot product is the cosine (clipped: float noise can exceed 1)
+                row["cosine"] = max(-1.0, min(1.0, float(sum(a * b for a, b in zip(vectors[k], vectors[half + k])))))
     return rows
 
 
