@@ -108,4 +108,5 @@ def test_small_slices_are_insufficient_evidence(planted_bias_classifier, audit_d
 def test_audit_reuses_stored_predictions(planted_bias_classifier, audit_dataset, tmp_path, biased):
     again = audit(planted_bias_classifier, audit_dataset, tmp_path, n_bootstrap=50)
     assert again.results["runtime"]["predicted_samples"] == 0
-    assert again.results["runtime"]["cached_samples"] == biased.results["runtime"]["predicted_samples"]
+    counts = biased.results["counts"]
+    assert again.results["runtime"]["cached_samples"] == counts["inputs_with_variants"] + counts["variants"]
