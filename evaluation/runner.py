@@ -120,6 +120,21 @@ def default_run_dir(task: str, dataset: EvalDataset, model_name: str, key: str) 
     return DEFAULT_RUNS_DIR / f"{_slug(task)}-{_slug(dataset.name)}-{_slug(model_name.split('/')[-1])}-{key[:10]}"
 
 
+def prediction_key_description(loaded: Any, provider: Mapping[str, Any], task_config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a cached prediction depends on (hashed into the cache key): task and its plugin, the model's
+    identity, the effective task config, generation settings and typed task arguments."""
+    from nlpsuite.evaluation.provenance import model_identity
+
+    return {
+        "task": loaded.spec.name,
+        "task_plugin": provider,
+        "model": model_identity(loaded),
+        "task_config": dict(task_config),
+        "generation": dict(loaded.options.generation),
+        "task_args": dict(loaded.options.task_args),
+    }
+
+
 def predict_with_cache(
     loaded: Any,
     dataset: EvalDataset,
@@ -234,7 +249,7 @@ def run_eval(
     (metrics empty), so ``nlpsuite rescore --label-map`` can finish it without the model.
     """
     from nlpsuite._privacy import offline_requested
-    from nlpsuite.evaluation.provenance import model_identity, reproducibility_record, task_provider
+    from nlpsuite.evaluation.provenance import reproducibility_record, task_provider
     from nlpsuite.registry import get_task
     from nlpsuite.runtime import load_task, print_notice, resolve_options
 
@@ -256,14 +271,7 @@ def run_eval(
                        notify=notify or print_notice, session=session)
     provider = task_provider(spec.name)
     task_config = loaded.config()
-    key_description = {
-        "task": spec.name,
-        "task_plugin": provider,
-        "model": model_identity(loaded),
-        "task_config": task_config,
-        "generation": dict(options.generation),
-        "task_args": dict(options.task_args),
-    }
+    key_description = prediction_key_description(loaded, provider, task_config)
     key = config_key(key_description)
     run_key = hashlib.sha256(canonical_json({
         "config": key, "dataset": dataset.identity(), "ids": dataset.ids_sha256(), "limit": request.limit,

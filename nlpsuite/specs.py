@@ -373,7 +373,11 @@ class PerturbationSpec:
     """A counterfactual swap for audits, e.g. gender terms male→female.
 
     ``apply(text, direction)`` returns the perturbed text and every substitution;
-    ``directions`` names the swaps it can make (e.g. ``("male->female", "female->male")``).
+    ``directions`` names the swaps it can make (e.g. ``("male->female", "female->male")``;
+    a direction for text in another language than English carries it after ``@``:
+    ``"female->male@de"``, used to swap generated translations back).
+    ``provenance()`` lists where its word lists come from (citation, file, SHA-256),
+    shown in every audit report.
     """
 
     name: str
@@ -381,6 +385,7 @@ class PerturbationSpec:
     apply: Callable[[str, str], PerturbationResult]
     directions: Sequence[str] = ()
     groups: Sequence[str] = ()
+    provenance: Callable[[], Sequence[Mapping[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,9 @@ def test_cli_audit_writes_reports_and_prints_flip_rates(planted_bias_classifier,
     code = main(["audit", "--task", "sentiment", "--model", str(planted_bias_classifier), "--dataset",
                  str(audit_dataset), "--perturbations", "gender,names", "--output-dir", str(out), "--quiet",
                  "--bootstrap", "200", "--seed", "3"])
-    printed = capsys.readouterr().out
-    assert code == 0
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert code == 0, captured.err
     assert "male->female" in printed and "finding(s) flagged" in printed
     for name in ("audit.json", "pairs.jsonl", "audit.md", "audit.html"):
         assert (out / name).is_file()

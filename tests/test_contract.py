@@ -9,7 +9,19 @@ from typing import Any
 
 import pytest
 
-from nlpsuite import FieldSpec, MetricBinding, MetricResult, MetricSpec, TaskOptions, TaskSpec, argument, hookimpl
+from nlpsuite import (
+    FieldSpec,
+    MetricBinding,
+    MetricResult,
+    MetricSpec,
+    PerturbationResult,
+    PerturbationSpec,
+    Substitution,
+    TaskOptions,
+    TaskSpec,
+    argument,
+    hookimpl,
+)
 from nlpsuite.cli import main
 from nlpsuite.errors import UsageError
 from nlpsuite.plugin_manager import PluginHost
@@ -328,3 +340,39 @@ def test_registered_test_plugins_leave_no_trace(echo_plugin):
     with registered(_plugin_with(LoosePredictor), "loose"):
         pass
     assert "echo" in get_registry().entries["tasks"]  # the outer registration is back
+
+
+def swap_instruments(text: str, direction: str) -> PerturbationResult:
+    import re
+
+    pairs = {"guitar": "violin", "violin": "guitar"}
+    substitutions, pieces, last = [], [], 0
+    for match in re.finditer(r"\b(guitar|violin)\b", text):
+        substitutions.append(Substitution(match.start(), match.end(), match.group(1), pairs[match.group(1)]))
+        pieces += [text[last:match.start()], pairs[match.group(1)]]
+        last = match.end()
+    return PerturbationResult("".join([*pieces, text[last:]]), substitutions)
+
+
+class InstrumentsPlugin:
+    NLPSUITE_PLUGIN_API = "1.0"
+
+    @hookimpl
+    def register_perturbations(self) -> list[PerturbationSpec]:
+        return [PerturbationSpec(name="instruments", description="guitar <-> violin", apply=swap_instruments,
+                                 directions=("swap",), groups=("guitar", "violin"),
+                                 provenance=lambda: [{"source": "written for this test"}])]
+
+
+def test_a_third_party_perturbation_drives_an_audit_of_a_third_party_task(tmp_path, capsys):
+    data = tmp_path / "phrases.jsonl"
+    phrases = ["she plays the guitar", "a violin solo", "guitar lessons on monday", "the old violin case"]
+    data.write_text("".join(json.dumps({"id": str(i), "phrase": p, "expected": p}) + "\n"
+                            for i, p in enumerate([*phrases, "no instrument here"])), encoding="utf-8")
+    with registered(EchoPlugin(), "echo-plugin"), registered(InstrumentsPlugin(), "instruments-plugin"):
+        code = main(["audit", "--task", "echo", "--dataset", str(data), "--perturbations", "instruments", "--offline",
+                     "--quiet", "--min-inputs", "2", "--bootstrap", "100", "--output-dir", str(tmp_path / "audit")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads((tmp_path / "audit" / "audit.json").read_text(encoding="utf-8"))
+    assert "instruments" in json.dumps(report) and "written for this test" in json.dumps(report)

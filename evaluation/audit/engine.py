@@ -110,12 +110,9 @@ def _output_language(request: AuditRequest, task_args: Mapping[str, Any]) -> str
 
 
 def _provenance(spec: PerturbationSpec) -> list[dict[str, Any]]:
-    # PerturbationSpec has no provenance field in contract 1.0; a perturbation may attach a zero-argument
-    # callable ``provenance`` to its ``apply`` (the built-ins do) until the contract gains one.
     from nlpsuite.registry import provider_of
 
-    found = getattr(spec.apply, "provenance", None)
-    lists = list(found()) if callable(found) else []
+    lists = [dict(entry) for entry in spec.provenance()] if spec.provenance is not None else []
     return [{"plugin": provider_of("perturbations", spec.name), **entry} for entry in lists] or \
         [{"plugin": provider_of("perturbations", spec.name), "note": "the perturbation gives no word-list provenance"}]
 
@@ -129,7 +126,8 @@ def run_audit(
     """Run the audit in ``session`` and write its directory."""
     from nlpsuite._privacy import offline_requested
     from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
-    from nlpsuite.evaluation.provenance import model_identity, reproducibility_record, task_provider
+    from nlpsuite.evaluation.provenance import reproducibility_record, task_provider
+    from nlpsuite.evaluation.runner import prediction_key_description
     from nlpsuite.evaluation.runner import seed_everything
     from nlpsuite.registry import get_task
     from nlpsuite.runtime import load_task, print_notice, resolve_options
@@ -157,14 +155,7 @@ def run_audit(
     provider = task_provider(spec.name)
     task_config = loaded.config()
     # the same description the harness keys eval predictions by, so originals reuse an eval's predictions
-    key_description = {
-        "task": spec.name,
-        "task_plugin": provider,
-        "model": model_identity(loaded),
-        "task_config": task_config,
-        "generation": dict(options.generation),
-        "task_args": dict(options.task_args),
-    }
+    key_description = prediction_key_description(loaded, provider, task_config)
     outputs, predict_stats = _predict(loaded, dataset, variants, key_description, use_cache=request.use_cache)
 
     from nlpsuite.evaluation.prediction_cache import canonical_json

@@ -66,9 +66,6 @@ def word_list_provenance(name: str) -> list[dict]:
 
 
 # Provenance of the word lists, read by the audit report (PerturbationSpec has no field for it in API 1.0).
-apply_gender.provenance = lambda: word_list_provenance("gender")  # type: ignore[attr-defined]
-apply_names.provenance = lambda: word_list_provenance("names")  # type: ignore[attr-defined]
-apply_race_names.provenance = lambda: word_list_provenance("race_names")  # type: ignore[attr-defined]
 
 
 @hookimpl
@@ -79,6 +76,7 @@ def register_perturbations() -> list[PerturbationSpec]:
             description="gendered words and pronouns (he/she, his/her/hers, mother/father, …), both directions; "
             "'her' becomes his or him by the next word",
             apply=apply_gender,
+            provenance=lambda: word_list_provenance("gender"),
             directions=(*GENDER_DIRECTIONS, *(f"{d}@{lang}" for lang in OUTPUT_LANGUAGES for d in GENDER_DIRECTIONS)),
             groups=("male", "female"),
         ),
@@ -87,6 +85,7 @@ def register_perturbations() -> list[PerturbationSpec]:
             description="first names by gender (Bertrand & Mullainathan 2004; Greenwald et al. 1998; "
             "Caliskan et al. 2017), both directions",
             apply=apply_names,
+            provenance=lambda: word_list_provenance("names"),
             directions=GENDER_DIRECTIONS,
             groups=("male", "female"),
         ),
@@ -95,6 +94,7 @@ def register_perturbations() -> list[PerturbationSpec]:
             description="first names by race/ethnicity (Bertrand & Mullainathan 2004; Greenwald et al. 1998 as "
             "listed by Caliskan et al. 2017), both directions",
             apply=apply_race_names,
+            provenance=lambda: word_list_provenance("race_names"),
             directions=RACE_DIRECTIONS,
             groups=("european_american", "african_american"),
         ),
