@@ -110,3 +110,29 @@ def test_perplexity_metric_leaves_failed_samples_out_and_counts_them():
     assert result.per_sample == pytest.approx([math.exp(0.5), 0.0, math.exp(1.5)])
     bpb = get_metric("bits_per_byte").compute(preds, [None] * 3, {})
     assert bpb.value == pytest.approx(8.0 / (math.log(2) * 40))
+
+
+class _ReferenceFreeTasks:
+    """A third-party plugin binding one metric that needs no reference and one that does, neither with a reference."""
+
+    @staticmethod
+    def _task(name: str, metric: str):
+        from nlpsuite import FieldSpec, MetricBinding, TaskSpec
+
+        return TaskSpec(name=name, description="d", input_fields=[FieldSpec("text")],
+                        output_fields=[FieldSpec("likelihood", "json")], build=lambda r, o: None,
+                        default_model="m", metrics=[MetricBinding(metric, "likelihood")])
+
+    from nlpsuite import hookimpl
+
+    @hookimpl
+    def register_tasks(self):
+        return [self._task("lm-ok", "perplexity"), self._task("lm-bad", "chrf")]
+
+
+def test_the_contract_checker_accepts_a_reference_free_metric_bound_without_a_reference():
+    from nlpsuite.testing.contract import contract_problems
+
+    problems = contract_problems(_ReferenceFreeTasks(), name="lmtasks")
+    assert problems == ["task 'lm-bad': metric 'chrf' compares with references, but the task has no "
+                        "reference_field to score against"]

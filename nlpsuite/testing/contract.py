@@ -78,13 +78,16 @@ def _task_problems(spec: TaskSpec, registry: Registry) -> list[str]:
         problems.append(f"task {spec.name!r} has no description")
     if spec.fallback_model and spec.fallback_model not in registry.entries["models"]:
         problems.append(f"task {spec.name!r}: fallback model {spec.fallback_model!r} is not a registered model")
-    for metric in spec.metrics:
-        if metric not in registry.entries["metrics"]:
-            problems.append(f"task {spec.name!r}: metric {metric!r} is not registered by any plugin")
+    for binding in spec.bindings:
+        entry = registry.entries["metrics"].get(binding.metric)
+        if entry is None:
+            problems.append(f"task {spec.name!r}: metric {binding.metric!r} is not registered by any plugin")
+        elif entry.spec.needs_reference and binding.reference_field is None:
+            # a metric that needs no reference (perplexity) may be bound without one
+            problems.append(f"task {spec.name!r}: metric {binding.key!r} compares with references, but the task "
+                            "has no reference_field to score against")
     if not spec.default_model and not spec.fallback_model and not spec.default_model_for:
         problems.append(f"task {spec.name!r} has neither a default nor a fallback model")
-    if spec.metrics and not spec.reference_field:
-        problems.append(f"task {spec.name!r} names metrics but no reference_field to score against")
     return problems
 
 
