@@ -1,14 +1,14 @@
 """Perplexity of a tiny GPT-2 on the multi30k English side, and the scoring path's speed against a plain loop.
 
     .venv/bin/python benchmarks/generation_scoring.py
-    .venv/bin/python benchmarks/generation_scoring.py --steps 400 --threads 2
+    .venv/bin/python benchmarks/generation_scoring.py --epochs 40 --threads 2
     .venv/bin/python benchmarks/generation_scoring.py --model DIR   # any local causal LM, no training
 
 1. perplexity: no hub here, so the script builds a tiny GPT-2
    (:mod:`nlpsuite.testing.tiny_causal_lm`: 2 layers, 48 dimensions, word-level
    vocabulary of all 1,000 sentences, 64-token context) and trains it on the
-   first half of ``../shared/data/multi30k/test2016.en`` (full batch AdamW,
-   ``--steps``).  It then runs ``nlpsuite eval --task generation`` (the harness,
+   first half of ``../shared/data/multi30k/test2016.en`` (AdamW, batches of 50,
+   ``--epochs``).  It then runs ``nlpsuite eval --task generation`` (the harness,
    prediction cache off) on a temporary JSONL of each half and prints corpus
    perplexity with its bootstrap CI over sentences, and bits per byte: the
    trained-on half shows memorisation, the held-out half generalisation.
@@ -47,14 +47,40 @@ def read_sentences(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def build_model(directory: Path, train: list[str], vocabulary_texts: list[str], steps: int) -> Path:
+def build_model(directory: Path, train: list[str], vocabulary_texts: list[str], epochs: int) -> Path:
+    """The tiny GPT-2, untrained, then ``epochs`` passes of AdamW over ``<s> sentence </s>`` in batches of 50.
+
+    (``build_tiny_causal_lm``'s full-batch training is meant for a few sentences; here mini-batches keep it short.)
+    """
+    import torch
+
     from nlpsuite.testing.tiny_causal_lm import build_tiny_causal_lm
     from nlpsuite.testing.tiny_tokenizer import words
+    from nlpsuite.testing.tiny_training import save_model
+    from transformers import AutoTokenizer, GPT2LMHeadModel
 
     extra = sorted({w for text in vocabulary_texts for w in words(text)})
     began = time.perf_counter()
-    build_tiny_causal_lm(directory, train, steps=steps, context=64, extra_words=extra)
-    print(f"built a tiny GPT-2 on {len(train)} sentences, {steps} steps: {time.perf_counter() - began:.1f}s")
+    build_tiny_causal_lm(directory, train, train=False, context=64, extra_words=extra)
+    model, tokenizer = GPT2LMHeadModel.from_pretrained(directory), AutoTokenizer.from_pretrained(directory)
+    rows = [[tokenizer.bos_token_id, *tokenizer(t)["input_ids"], tokenizer.eos_token_id][:64] for t in train]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    generator = torch.Generator().manual_seed(0)
+    model.train()
+    for _ in range(epochs):
+        for batch in torch.randperm(len(rows), generator=generator).split(50):
+            chosen = [rows[i] for i in batch.tolist()]
+            width = max(len(r) for r in chosen)
+            ids = torch.full((len(chosen), width), tokenizer.pad_token_id)
+            mask = torch.zeros_like(ids)
+            for i, row in enumerate(chosen):
+                ids[i, : len(row)], mask[i, : len(row)] = torch.tensor(row), 1
+            optimizer.zero_grad()
+            model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss.backward()
+            optimizer.step()
+    save_model(directory, model, tokenizer)
+    print(f"trained a tiny GPT-2 (V={len(tokenizer)}) on {len(train)} sentences for {epochs} epochs: "
+          f"{time.perf_counter() - began:.1f}s", flush=True)
     return directory
 
 
@@ -73,7 +99,7 @@ def eval_perplexity(model: Path, texts: list[str], name: str, workdir: Path) -> 
     ppl, bpb = metrics["perplexity"], metrics["bits_per_byte"]
     print(f"{name:>10}: n={len(texts)}  perplexity {ppl['value']:.2f} "
           f"[{ppl['ci']['low']:.2f}, {ppl['ci']['high']:.2f}]  bits/byte {bpb['value']:.3f} "
-          f"[{bpb['ci']['low']:.3f}, {bpb['ci']['high']:.3f}]  tokens {ppl['details']['n_tokens']}")
+          f"[{bpb['ci']['low']:.3f}, {bpb['ci']['high']:.3f}]  tokens {ppl['details']['n_tokens']}", flush=True)
     return outcome.results
 
 
@@ -122,7 +148,7 @@ def throughput(model_dir: Path, texts: list[str], repeats: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a local causal LM directory to use instead of training the tiny GPT-2")
-    parser.add_argument("--steps", type=int, default=300, help="training steps of the tiny GPT-2 (default 300)")
+    parser.add_argument("--epochs", type=int, default=20, help="training epochs of the tiny GPT-2 (default 20)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the CPU here is shared)")
     parser.add_argument("--repeats", type=int, default=3, help="timing repeats per side (default 3)")
     args = parser.parse_args(argv)
@@ -141,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             model = Path(args.model)
             eval_perplexity(model, sentences, "all", work)
         else:
-            model = build_model(work / "tiny-gpt2", sentences[:half], sentences, args.steps)
+            model = build_model(work / "tiny-gpt2", sentences[:half], sentences, args.epochs)
             eval_perplexity(model, sentences[:half], "trained-on", work)
             eval_perplexity(model, sentences[half:], "held-out", work)
         throughput(model, sentences, args.repeats)
