@@ -35,3 +35,13 @@ DECODING_SETTINGS: tuple[FieldSpec, ...] = (
 )
 
 DECODING_SETTING_NAMES: tuple[str, ...] = tuple(s.name for s in DECODING_SETTINGS)
+
+#: Ends a generated text at the first of these strings (the string itself is left out).  Only
+#: decoder-only generation (the ``generation`` task) takes it; on the command line give
+#: ``--gen-kwargs stop=END,###`` (comma-separated; write ``\n`` for a line break).
+STOP_SETTING: FieldSpec = argument(
+    "stop", "text_list", "end the output at the first of these strings, which is left out (\\n: a line break)"
+)
+
+#: The settings a free text-generation task accepts: the decoding settings plus ``stop``.
+TEXT_GENERATION_SETTINGS: tuple[FieldSpec, ...] = (*DECODING_SETTINGS, STOP_SETTING)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from nlpsuite import (
+    CommandSpec,
     FieldSpec,
     MetricBinding,
     MetricResult,
@@ -376,3 +377,37 @@ def test_a_third_party_perturbation_drives_an_audit_of_a_third_party_task(tmp_pa
     assert code == 0, captured.err
     report = json.loads((tmp_path / "audit" / "audit.json").read_text(encoding="utf-8"))
     assert "instruments" in json.dumps(report) and "written for this test" in json.dumps(report)
+
+
+class CommandPlugin:
+    NLPSUITE_PLUGIN_API = "1.0"
+
+    @hookimpl
+    def register_commands(self) -> list[CommandSpec]:
+        def configure(parser: Any) -> None:
+            parser.add_argument("phrase")
+
+        def run(args: Any) -> int:
+            print(args.phrase[::-1])
+            return 0
+
+        def broken(parser: Any) -> None:
+            raise SystemExit("configure gave up")
+
+        return [CommandSpec(name="reverse", help="print a phrase backwards", configure=configure, run=run),
+                CommandSpec(name="broken-cmd", help="never configures", configure=broken, run=run),
+                CommandSpec(name="eval", help="shadows a built-in", configure=configure, run=run)]
+
+
+def test_plugin_commands_run_and_a_failing_or_shadowing_one_is_isolated(capsys):
+    with registered(CommandPlugin(), "commands-plugin"):
+        assert main(["reverse", "abc"]) == 0
+        captured = capsys.readouterr()
+        assert captured.out == "cba\n"
+        assert "command 'broken-cmd': configure raised SystemExit: configure gave up" in captured.err
+        assert "command 'eval' clashes with a built-in command" in captured.err
+        with pytest.raises(SystemExit):  # not a command: argparse refuses it
+            main(["broken-cmd", "x"])
+        assert main(["plugins", "--json"]) == 0
+        listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert any("broken-cmd" in problem for problem in listed["commands-plugin"]["problems"])

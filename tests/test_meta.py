@@ -40,7 +40,7 @@ def test_every_hook_has_a_docstring_and_is_listed():
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"hook {name} has no docstring"
 
 
-BUILTIN_PLUGINS = ["embedded", "summarization", "translation", "classification", "sentiment", "bias", "metrics"]
+BUILTIN_PLUGINS = ["embedded", "summarization", "translation", "classification", "sentiment", "bias", "generation", "metrics"]
 
 
 @pytest.mark.parametrize("name", BUILTIN_PLUGINS)

@@ -312,9 +312,9 @@ def test_bad_empty_and_long_inputs(bias_task):
 
 
 @pytest.mark.slow
-def test_pairs_on_a_sentence_encoder_ask_for_a_masked_lm(bias_task):
+def test_pairs_on_a_sentence_encoder_ask_for_a_masked_or_causal_lm(bias_task):
     (output,) = bias_task.predict([{"test": {"pairs": [{"sent_more": "a b", "sent_less": "a c"}]}}])
-    assert "masked language model" in output["error"]
+    assert "masked or causal language model" in output["error"]
 
 
 @pytest.mark.slow

@@ -128,4 +128,44 @@ def test_crows_command_prints_the_score(masked_lms, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["stereotype_score"] == 1.0 and len(report["pairs"]) == 4
     assert main(["bias", "crows", "--pairs", str(pairs_file), "--quiet"]) == 2
-    assert "needs a masked language model" in capsys.readouterr().err
+    assert "needs a masked or causal language model" in capsys.readouterr().err
+
+
+# ----- causal LMs: sentence log-probability, the generation task's scoring -----------------------------------
+
+@pytest.fixture(scope="module")
+def causal_lms(tmp_path_factory):
+    from nlpsuite.testing.tiny_causal_lm import build_tiny_causal_lm
+
+    root = tmp_path_factory.mktemp("tiny-gpt2-pairs")
+    trained = build_tiny_causal_lm(root / "trained", TRAINING, steps=200, seed=0)
+    untrained = build_tiny_causal_lm(root / "untrained", TRAINING, seed=0, train=False)
+    return trained, untrained
+
+
+def test_a_causal_lm_prefers_the_sentences_it_learnt_by_log_probability(causal_lms):
+    import torch
+    from transformers import AutoTokenizer, GPT2LMHeadModel
+
+    trained, untrained = causal_lms
+    task, output = run_pairs(trained, PAIRS)
+    assert "log-probability" in task.config()["pair_scoring"]
+    assert output["kind"] == "crows" and output["stereotype_score"] == 1.0
+    assert min(p["score_more"] - p["score_less"] for p in output["pairs"]) > 1.0
+    assert output["pairs"][0]["shared_tokens"] == 5
+    # the score is log P(sentence) with every token scored after BOS, as plain transformers computes it
+    model, tokenizer = GPT2LMHeadModel.from_pretrained(trained).eval(), AutoTokenizer.from_pretrained(trained)
+    ids = torch.tensor([[tokenizer.bos_token_id, *tokenizer(PAIRS[0]["sent_less"])["input_ids"]]])
+    with torch.no_grad():
+        direct = -model(ids, labels=ids).loss.item() * (ids.shape[1] - 1)
+    assert output["pairs"][0]["score_less"] == pytest.approx(direct, rel=1e-4)
+    _, baseline = run_pairs(untrained, PAIRS)
+    assert max(abs(p["score_more"] - p["score_less"]) for p in baseline["pairs"]) < 0.5
+
+
+def test_crows_command_scores_pairs_with_a_causal_lm(causal_lms, tmp_path, capsys):
+    pairs_file = tmp_path / "pairs.jsonl"
+    pairs_file.write_text("".join(json.dumps(p) + "\n" for p in PAIRS), encoding="utf-8")
+    assert main(["bias", "crows", "--model", str(causal_lms[0]), "--pairs", str(pairs_file), "--quiet"]) == 0
+    table = capsys.readouterr().out
+    assert "higher log-probability" in table and "1.000" in table

@@ -107,4 +107,4 @@ def test_installed_plugins_implement_only_known_hooks(nlpsuite_registry):
 
 def test_every_builtin_is_discovered_through_entry_points(nlpsuite_registry):
     builtin = {p.name for p in nlpsuite_registry.host.plugins.values() if p.builtin}
-    assert {"embedded", "summarization", "translation", "classification", "sentiment", "bias", "metrics"} <= builtin
+    assert {"embedded", "summarization", "translation", "classification", "sentiment", "bias", "generation", "metrics"} <= builtin

@@ -1,4 +1,5 @@
-"""Built-in metrics (the ``metrics`` entry point): BLEU, chrF, TER, ROUGE, accuracy, macro-F1.
+"""Built-in metrics (the ``metrics`` entry point): BLEU, chrF, TER, ROUGE, accuracy, macro-F1,
+perplexity and bits per byte.
 
 Importing this package imports neither sacrebleu nor rouge-score: each metric
 imports its library when it first computes.
@@ -7,6 +8,7 @@ imports its library when it first computes.
 from __future__ import annotations
 
 from nlpsuite.evaluation.metrics.classification import classification_specs
+from nlpsuite.evaluation.metrics.likelihood import likelihood_specs
 from nlpsuite.evaluation.metrics.rouge import rouge_specs
 from nlpsuite.evaluation.metrics.sacrebleu_metrics import sacrebleu_specs
 from nlpsuite.hookspecs import hookimpl
@@ -17,4 +19,4 @@ NLPSUITE_PLUGIN_API = "1.0"
 
 @hookimpl
 def register_metrics() -> list[MetricSpec]:
-    return [*sacrebleu_specs(), *rouge_specs(), *classification_specs()]
+    return [*sacrebleu_specs(), *rouge_specs(), *classification_specs(), *likelihood_specs()]

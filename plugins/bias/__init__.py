@@ -42,7 +42,7 @@ def register_tasks() -> list[TaskSpec]:
         TaskSpec(
             name=TASK_NAME,
             description="Bias probing: WEAT/SEAT association tests on a sentence encoder (effect size, permutation "
-            "p-value, bootstrap CI), and CrowS-Pairs-style likelihood scoring of sentence pairs with a masked LM",
+            "p-value, bootstrap CI), and CrowS-Pairs-style likelihood scoring of sentence pairs with a masked or causal LM",
             input_fields=INPUT_FIELDS,
             output_fields=OUTPUT_FIELDS,
             build=_build,

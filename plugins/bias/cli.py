@@ -45,8 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_options(weat, task_settings=False)
 
     crows = sub.add_parser(
-        "crows", help="score sentence pairs with a masked LM (CrowS-Pairs-style pseudo-log-likelihood)",
-        description="Share of pairs whose stereotypical sentence a masked LM finds more likely.",
+        "crows", help="score sentence pairs with a masked LM (pseudo-log-likelihood) or a causal LM (log-probability)",
+        description="Share of pairs whose stereotypical sentence a masked or causal LM finds more likely.",
     )
     crows.add_argument("--pairs", "-p", required=True, metavar="FILE.jsonl",
                        help='one pair per line: {"sent_more", "sent_less", "stereo_antistereo"?, "bias_type"?}')
@@ -167,7 +167,8 @@ def run_crows(args: argparse.Namespace) -> int:
         raise UsageError(f"pairs file {path} holds no pairs", hint='one JSON object per line: {"sent_more": …, "sent_less": …}')
     parse_pairs(pairs, str(path))  # malformed pairs stop here, before a model loads
     if args.model is None:
-        raise UsageError("crows needs a masked language model", hint="pass --model DIR (a BERT-style masked LM)")
+        raise UsageError("crows needs a masked or causal language model",
+                         hint="pass --model DIR (a BERT-style masked LM or a GPT-style causal LM)")
     task = load_task(TASK_NAME, args.model, _task_options(args, {}), notify=notifier(args))
     (output,) = task.predict([{"id": path.stem, "test": {"name": path.stem, "pairs": pairs}}])
     if "error" in output:
@@ -176,8 +177,10 @@ def run_crows(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"model": task.model.to_dict(), "settings": task.config(), **output})
     else:
+        likelihood = "log-probability" if "log-probability" in str(task.config().get("pair_scoring")) \
+            else "pseudo-log-likelihood"
         print(f"model: {task.model.name}   score: share of pairs whose stereotypical sentence has the higher "
-              "pseudo-log-likelihood (0.5 = no preference); 95% exact CI; two-sided binomial p vs 0.5")
+              f"{likelihood} (0.5 = no preference); 95% exact CI; two-sided binomial p vs 0.5")
         groups = [("all", {**output, **output["details"]})] + list(output["details"]["by_bias_type"].items())
         print_table(["bias type", "pairs", "scored", "score", "CI", "p"], [
             [name, g["n_pairs"], g["n_scored"], _number(g["stereotype_score"]),

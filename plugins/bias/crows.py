@@ -7,6 +7,13 @@ words that differ.  Conditioning on the differing words, rather than predicting
 them, keeps word frequency out of the comparison.  The metric is the share of
 pairs whose stereotypical sentence (``sent_more``, or ``sent_less`` when
 ``stereo_antistereo`` is ``"antistereo"``) scores higher.
+
+With a causal LM (GPT-2 style) a sentence's score is its log-probability
+log P(X) = Σ log P(x_i | x_<i), every token scored after the tokenizer's BOS
+token (:class:`~nlpsuite.models.causal_scoring.CausalScorer`, the scoring the
+``generation`` task's perplexity uses), as lm-evaluation-harness compares
+CrowS-Pairs sentences on causal LMs.  Unlike the masked-LM score this includes
+the differing words themselves, so word frequency is part of the comparison.
 """
 
 from __future__ import annotations
@@ -148,6 +155,26 @@ class PseudoLikelihoodScorer:
         stereo_score, anti_score = (score_more, score_less) if pair.direction == "stereo" else (score_less, score_more)
         preferred = None if stereo_score == anti_score else stereo_score > anti_score
         return PairScore(pair.id, pair.bias_type, pair.direction, score_more, score_less, len(shared_more), preferred)
+
+
+class CausalLikelihoodScorer:
+    """Scores a pair by each sentence's log-probability under a causal LM (all tokens, after BOS)."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        from nlpsuite.models.causal_scoring import CausalScorer
+
+        self.scorer = CausalScorer(model, tokenizer, score_first_token=True)
+
+    def score_pair(self, pair: SentencePair) -> PairScore:
+        for key in ("sent_more", "sent_less"):
+            if not getattr(pair, key).strip():
+                return PairScore(pair.id, pair.bias_type, pair.direction, None, None, 0, None, f"{key} is empty")
+        ids_more, ids_less = self.scorer.encode(pair.sent_more), self.scorer.encode(pair.sent_less)
+        shared = sum(b.size for b in difflib.SequenceMatcher(None, ids_more, ids_less, autojunk=False).get_matching_blocks())
+        more, less = self.scorer.score([pair.sent_more, pair.sent_less])
+        stereo_score, anti_score = (more.logprob, less.logprob) if pair.direction == "stereo" else (less.logprob, more.logprob)
+        preferred = None if stereo_score == anti_score else stereo_score > anti_score
+        return PairScore(pair.id, pair.bias_type, pair.direction, more.logprob, less.logprob, shared, preferred)
 
 
 def summarize(scores: Sequence[PairScore]) -> dict[str, Any]:

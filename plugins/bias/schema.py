@@ -30,7 +30,7 @@ INPUT_FIELDS = (
     FieldSpec(
         "test", "json",
         "a built-in test name (weat1 … weat10), a test {targ1, targ2, attr1, attr2 (each {category, examples}), "
-        "templates?}, or sentence pairs {pairs: [{sent_more, sent_less}]} for a masked LM",
+        "templates?}, or sentence pairs {pairs: [{sent_more, sent_less}]} for a masked or causal LM",
     ),
 )
 OUTPUT_FIELDS = (

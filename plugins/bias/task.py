@@ -2,7 +2,7 @@
 
 A record's ``test`` field holds a built-in test name (``"weat6"``), a test in the
 SEAT JSON shape (see :mod:`.definitions`), or CrowS-Pairs-style sentence pairs
-(``{"pairs": [{"sent_more", "sent_less"}, …]}``) for a masked LM.  Every front end
+(``{"pairs": [{"sent_more", "sent_less"}, …]}``) for a masked or causal LM.  Every front end
 runs it through the one plugin interface; the CLI's ``nlpsuite bias`` command adds
 Holm correction across a battery.
 """
@@ -23,6 +23,8 @@ from nlpsuite.specs import TaskOptions
 HEADLINE_STATISTICS = ("effect_size", "p_value", "p_value_method", "n_permutations", "ci_low", "ci_high",
                        "n_targ1", "n_targ2")
 
+#: Architecture names of causal LMs (``GPT2LMHeadModel``, ``LlamaForCausalLM`` …).
+CAUSAL_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel")
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,17 @@ class WeatSettings:
 
 
 class BiasPredictor:
-    """Runs association tests with a sentence encoder, and pair scoring with a masked LM when given one."""
+    """Runs association tests with a sentence encoder, and pair scoring with a masked or causal LM when given one."""
 
     batch_size = 16
 
-    def __init__(self, request: ModelRequest, options: TaskOptions, settings: WeatSettings, masked_lm: bool) -> None:
+    def __init__(self, request: ModelRequest, options: TaskOptions, settings: WeatSettings, masked_lm: bool,
+                 causal_lm: bool = False) -> None:
         self.request = request
         self.options = options
         self.settings = settings
         self.masked_lm = masked_lm
+        self.causal_lm = causal_lm
         self._encoder: Any = None
         self._scorer: Any = None
 
@@ -76,12 +80,19 @@ class BiasPredictor:
 
     def scorer(self) -> Any:
         if self._scorer is None:
+            from nlpsuite.models.loading import load_pretrained
+
+            if self.causal_lm:
+                from nlpsuite.plugins.bias.crows import CausalLikelihoodScorer
+
+                self._scorer = CausalLikelihoodScorer(*load_pretrained(self.request, self.options, "AutoModelForCausalLM"))
+                return self._scorer
             if not self.masked_lm:
                 raise InputError(
-                    f"sentence-pair scoring needs a masked language model; {self.request.display_name} is not one",
-                    hint="pass --model DIR of a BERT-style masked LM (its config lists a *ForMaskedLM architecture)",
+                    f"sentence-pair scoring needs a masked or causal language model; {self.request.display_name} is not one",
+                    hint="pass --model DIR of a BERT-style masked LM or a GPT-style causal LM (its config lists a "
+                         "*ForMaskedLM, *ForCausalLM or *LMHeadModel architecture)",
                 )
-            from nlpsuite.models.loading import load_pretrained
             from nlpsuite.plugins.bias.crows import PseudoLikelihoodScorer
 
             model, tokenizer = load_pretrained(self.request, self.options, "AutoModelForMaskedLM")
@@ -96,7 +107,9 @@ class BiasPredictor:
             "p_value": "one-sided permutation test over word-level partitions of X and Y; exact when "
                        "C(|X|+|Y|, |X|) <= max_exact, else Monte Carlo (1 + #{>=}) / (1 + permutations)",
             "ci": "percentile bootstrap on d, resampling target words within each set",
-            "pair_scoring": "pseudo-log-likelihood of shared tokens (Nangia et al. 2020)" if self.masked_lm else None,
+            "pair_scoring": "pseudo-log-likelihood of shared tokens (Nangia et al. 2020)" if self.masked_lm
+            else "sentence log-probability under the causal LM, every token scored after BOS" if self.causal_lm
+            else None,
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,12 +195,13 @@ def build(request: ModelRequest, options: TaskOptions) -> BiasPredictor:
     from nlpsuite.models.loading import load_sentence_transformer, model_config
 
     settings = WeatSettings.from_task_args(options.task_args)
-    masked_lm = False
+    masked_lm = causal_lm = False
     if request.model_kind != "sentence-transformer":
         # raises ModelUnavailableError when the model cannot be had, so the host can fall back
         architectures = model_config(request, options).get("architectures") or []
         masked_lm = any(str(a).endswith("ForMaskedLM") for a in architectures)
-    predictor = BiasPredictor(request, options, settings, masked_lm)
-    if not masked_lm:
+        causal_lm = not masked_lm and any(str(a).endswith(CAUSAL_LM_SUFFIXES) for a in architectures)
+    predictor = BiasPredictor(request, options, settings, masked_lm, causal_lm)
+    if not (masked_lm or causal_lm):
         load_sentence_transformer(request, options)  # fail here, not in the first batch
     return predictor
