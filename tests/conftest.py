@@ -17,4 +17,4 @@ os.environ.pop("NLPSUITE_LOAD_PLUGINS", None)
 os.environ.pop("NLPSUITE_STRICT_PLUGINS", None)
 
 # Shared fixtures: tiny models built once per session.
-pytest_plugins = ["nlpsuite.testing.fixtures", "tests.fixtures_seq2seq", "tests.fixtures_classifier"]
+pytest_plugins = ["nlpsuite.testing.fixtures", "tests.fixtures_seq2seq", "tests.fixtures_classifier", "tests.fixtures_web"]
