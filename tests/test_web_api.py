@@ -133,7 +133,7 @@ def test_errors_reach_the_user_as_messages_with_a_hint(demo_client):
     assert "Traceback" not in str(missing_model.value)
 
 
-def _evaluate(client, task, *, upload=None, columns=None, model=None, limit=None):
+def _evaluate(client, task, *, upload=None, columns=None, model=None, limit=0):
     source = "an uploaded file" if upload else "the task's sample dataset"
     file = gradio_client.handle_file(str(upload)) if upload else None
     return client.predict(task, source, file, columns, model, limit, api_name="/evaluate")

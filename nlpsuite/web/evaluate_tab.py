@@ -38,8 +38,8 @@ def build_evaluate_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> 
                                      info="field=column pairs when the file's column names differ, e.g. text=review,label=stars")
                 model = gr.Dropdown(choices=model_choices(first), value=DEFAULT_MODEL_CHOICE, allow_custom_value=True,
                                     label="Model", info=MODEL_INFO, elem_id="evaluate-model")
-                limit = gr.Number(label="Limit (optional)", precision=0, minimum=1,
-                                  info="evaluate only the first N samples (marks the run non-reportable)")
+                limit = gr.Number(label="Limit", value=0, precision=0, minimum=0,
+                                  info="0: every sample; N: only the first N (marks the run non-reportable)")
                 run = gr.Button("Evaluate", variant="primary", elem_id="evaluate-run")
             with gr.Column(scale=2):
                 summary = gr.Markdown(elem_id="evaluate-summary")

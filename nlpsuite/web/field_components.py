@@ -3,7 +3,7 @@
 * choices → a dropdown (several values for list types);
 * boolean → a checkbox (a true/false dropdown that may stay empty when no default is declared);
 * integer/number → a slider when both bounds and a default are declared and the range is small,
-  else a number box (which may stay empty: the setting is then not given);
+  else a number box; a textbox when no default is declared (empty: the setting is not given);
 * labels/text_list → a textbox taking comma-separated values;
 * json → a code-like textbox (a bare word such as a test name is accepted as text);
 * path → a file upload for inputs of data, a textbox otherwise;
@@ -78,6 +78,9 @@ def component_for(field: FieldSpec, *, main: bool = False) -> Any:
         low, high = field.minimum, field.maximum
         step = 1 if kind == "integer" else _number_step(low, high)  # type: ignore[arg-type]
         return gr.Slider(minimum=low, maximum=high, step=step, value=shown, label=label, info=info)
+    if kind in ("integer", "number") and field.default is None:
+        # the page sends 0 for an empty number box; a textbox may stay empty (the setting is then not given)
+        return gr.Textbox(value=None, label=label, info=info, placeholder=f"not set ({accepted(field)})")
     if kind in ("integer", "number"):
         return gr.Number(value=shown, label=label, info=info, minimum=field.minimum, maximum=field.maximum,
                          precision=0 if kind == "integer" else None)
