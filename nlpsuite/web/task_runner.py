@@ -125,7 +125,7 @@ class TaskRunner:
         for spec in specs:
             try:
                 self.loaded(spec, TaskRequest(record={}, task_args=_example_args(spec)))
-            except (NlpsuiteError, Exception):  # noqa: BLE001 - warming is best effort
+            except Exception:  # noqa: BLE001 - warming is best effort
                 continue
 
 
