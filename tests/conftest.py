@@ -23,4 +23,5 @@ pytest_plugins = [
     "tests.fixtures_classifier",
     "tests.fixtures_audit",
     "tests.fixtures_causal_lm",
+    "tests.fixtures_web",
 ]

@@ -1,0 +1,182 @@
+"""The web demo through its API (gradio_client) against a running server on 127.0.0.1: every built-in task,
+a third-party task registered only in the test, the Evaluate tab, limits and readable errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures_web import TEST_MAX_INPUT_CHARS, TEST_MAX_UPLOAD_BYTES, call_task, output_of
+from tests.web_plugin import TASK as THIRD_PARTY
+
+pytestmark = pytest.mark.slow
+gradio_client = pytest.importorskip("gradio_client")
+AppError = gradio_client.exceptions.AppError
+
+
+def confidences(label_value: dict) -> dict[str, float]:
+    return {c["label"]: c["confidence"] for c in label_value["confidences"]}
+
+
+def test_every_task_has_its_own_endpoint(demo_client):
+    from nlpsuite.registry import get_tasks
+
+    endpoints = demo_client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for spec in get_tasks():
+        assert f"/{spec.name}" in endpoints
+    assert f"/{THIRD_PARTY}" in endpoints
+    assert "/evaluate" in endpoints
+
+
+def test_sentiment_gives_a_label_with_scores_and_names_the_model_used(demo_client):
+    values = call_task(demo_client, "sentiment", text="The room was lovely and the staff were kind.")
+    label = output_of("sentiment", values, "label")
+    assert label["label"] == "positive"
+    scores = confidences(label)
+    assert set(scores) == {"positive", "negative"} and scores["positive"] > 0.5
+    model = output_of("sentiment", values, "model")
+    assert "all-MiniLM-L6-v2" in model and "Fallback" in model  # offline: the embedded model, said so
+    details = output_of("sentiment", values, "details")
+    assert details["model"]["fallback"] is True
+
+
+def test_classification_takes_candidate_labels_from_a_textbox(demo_client):
+    values = call_task(demo_client, "classification", text="The striker scored twice in the second half.",
+                       labels="sports, business, politics")
+    label = output_of("classification", values, "label")
+    assert label["label"] == "sports"
+    assert set(confidences(label)) == {"sports", "business", "politics"}
+
+
+def test_keywords_come_back_as_shaded_chips_with_the_declared_argument_applied(demo_client):
+    text = "Solar panels on school roofs cut the town's electricity bill by a third last winter."
+    values = call_task(demo_client, "keywords", text=text, top_k=3)
+    chips = [c for c in output_of("keywords", values, "chips") if c["token"].strip()]
+    assert len(chips) == 3
+    assert all(isinstance(c["class_or_confidence"], float) for c in chips)
+
+
+def test_summarization_offline_falls_back_to_the_embedded_extractive_summary(demo_client):
+    from nlpsuite.registry import get_task
+
+    document = get_task("summarization").examples[0]["document"]
+    values = call_task(demo_client, "summarization", document=document, max_sentences=1)
+    summary = output_of("summarization", values, "text")
+    assert summary and summary in document
+    assert "Fallback" in output_of("summarization", values, "model")
+
+
+def test_translation_says_it_needs_a_model_and_translates_with_a_local_one(demo_client, tiny_translator):
+    with pytest.raises(AppError) as refused:
+        call_task(demo_client, "translation", source="the cat sleeps on the sofa .", src_lang="en", tgt_lang="de")
+    message = str(refused.value)
+    assert "no embedded fallback" in message and "Traceback" not in message
+    values = call_task(demo_client, "translation", source="the cat sleeps on the sofa .", model=str(tiny_translator))
+    assert output_of("translation", values, "text").startswith("die katze schläft auf dem sofa")
+    assert "tiny-opus-mt-en-de" in output_of("translation", values, "model")
+
+
+def test_translation_tab_warns_up_front_that_it_needs_a_hub_or_local_model(demo_client):
+    notices = [c for c in demo_client.config["components"] if c.get("props", {}).get("elem_id") == "translation-notice"]
+    assert notices and "local model directory" in notices[0]["props"]["value"]
+
+
+def test_bias_numbers_come_back_as_a_table_with_an_interval_plot(demo_client):
+    values = call_task(demo_client, "bias", test="weat6", bootstrap=200, permutations=500, max_exact=10)
+    table = output_of("bias", values, "table")
+    rows = {row[0]: row[1] for row in table["data"]}
+    assert {"effect_size", "p_value", "ci_low", "ci_high", "test"} <= set(rows)
+    assert rows["test"] == "weat6"
+    assert float(rows["effect_size"]) > 0
+    assert "<svg" in output_of("bias", values, "interval")
+
+
+def test_a_third_party_task_gets_a_working_tab_with_typed_arguments(demo_client):
+    values = call_task(demo_client, THIRD_PARTY, text="hello there world", repeat=2, style="lower", exclaim=True)
+    assert output_of(THIRD_PARTY, values, "text") == "hello there world hello there world!"
+    assert output_of(THIRD_PARTY, values, "details")["n_words"] == 6
+
+
+def test_a_task_that_can_stream_streams_its_partial_outputs(demo_client):
+    from nlpsuite.registry import get_task
+    from nlpsuite.web.task_form import TaskForm
+
+    values = TaskForm(get_task(THIRD_PARTY)).values_for({"text": "one two three four"})
+    job = demo_client.submit(*values, api_name=f"/{THIRD_PARTY}")
+    final = job.result(timeout=60)
+    texts = [output_of(THIRD_PARTY, list(partial), "text") for partial in job.outputs()]
+    assert texts[-1] == output_of(THIRD_PARTY, list(final), "text") == "ONE TWO THREE FOUR"
+    assert "ONE" in texts and "ONE TWO" in texts  # partial outputs arrived before the final one
+
+
+def test_errors_reach_the_user_as_messages_with_a_hint(demo_client):
+    with pytest.raises(AppError) as empty:
+        call_task(demo_client, "sentiment", text="   ")
+    assert "fill in 'text' first" in str(empty.value)
+    with pytest.raises(AppError) as too_big:
+        call_task(demo_client, "sentiment", text="word " * (TEST_MAX_INPUT_CHARS // 4))
+    assert f"at most {TEST_MAX_INPUT_CHARS:,}" in str(too_big.value)
+    with pytest.raises(AppError) as out_of_range:  # the page's slider refuses it, as the host would
+        call_task(demo_client, "keywords", text="solar panels on roofs", top_k=500)
+    assert "maximum value 50" in str(out_of_range.value)
+    with pytest.raises(AppError) as unknown_test:
+        call_task(demo_client, "bias", test="weat99")
+    assert "weat99" in str(unknown_test.value) and "Traceback" not in str(unknown_test.value)
+    with pytest.raises(AppError) as bad_json:
+        call_task(demo_client, "bias", test='{"targ1": ')
+    assert "not valid JSON" in str(bad_json.value)
+    with pytest.raises(AppError) as missing_model:
+        call_task(demo_client, "sentiment", text="fine", model="/no/such/model/dir")
+    assert "Traceback" not in str(missing_model.value)
+
+
+def _evaluate(client, task, *, upload=None, columns=None, model=None, limit=0):
+    source = "an uploaded file" if upload else "the task's sample dataset"
+    file = gradio_client.handle_file(str(upload)) if upload else None
+    return client.predict(task, source, file, columns, model, limit, api_name="/evaluate")
+
+
+def test_evaluate_runs_the_harness_on_the_sample_and_answers_again_from_its_cache(demo_client):
+    began = time.perf_counter()
+    summary, metrics, plots, files = _evaluate(demo_client, "sentiment")
+    first_s = time.perf_counter() - began
+    names = [row[0] for row in metrics["data"]]
+    assert names == ["accuracy", "macro_f1"]
+    accuracy = metrics["data"][0]
+    assert 0.5 < accuracy[1] <= 1 and accuracy[2] <= accuracy[1] <= accuracy[3]  # value inside its CI
+    assert "<svg" in plots
+    assert sorted(Path(f).name for f in files) == ["report.html", "results.json"]
+    results = json.loads(Path(next(f for f in files if f.endswith("results.json"))).read_text())
+    assert results["task"] == "sentiment" and results["dataset"]["name"] == "sentiment-sample"
+
+    began = time.perf_counter()
+    summary_again, metrics_again, _, _ = _evaluate(demo_client, "sentiment")
+    again_s = time.perf_counter() - began
+    n = results["dataset"]["n"]
+    assert f"{n} answered from the prediction cache, 0 predicted" in summary_again
+    assert metrics_again["data"] == metrics["data"]
+    assert again_s < max(first_s, 5.0)
+
+
+def test_evaluate_reads_an_uploaded_jsonl_and_refuses_other_files(demo_client, tmp_path):
+    data = tmp_path / "reviews.jsonl"
+    data.write_text("\n".join(json.dumps({"review": text, "stars": label}) for text, label in [
+        ("A wonderful, warm film.", "positive"), ("Dull and far too long.", "negative"),
+        ("I loved every minute.", "positive"), ("The worst meal I have had.", "negative"),
+    ]) + "\n", encoding="utf-8")
+    summary, metrics, _, _ = _evaluate(demo_client, "sentiment", upload=data, columns="text=review,label=stars")
+    assert "4 samples" in summary and [row[0] for row in metrics["data"]] == ["accuracy", "macro_f1"]
+
+    script = tmp_path / "evil.py"
+    script.write_text("import os\n")
+    with pytest.raises(AppError) as refused:
+        _evaluate(demo_client, "sentiment", upload=script)
+    assert "Invalid file type" in str(refused.value)  # the upload component refuses it before the tab's own check
+
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"text": "x" * TEST_MAX_UPLOAD_BYTES, "label": "positive"}) + "\n")
+    with pytest.raises((AppError, ValueError), match="maximum file size|at most"):  # the server's upload limit
+        _evaluate(demo_client, "sentiment", upload=big)

@@ -1,0 +1,120 @@
+"""The demo's choices from declarations alone (no server): components, values, output views, the CLI's cheapness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from nlpsuite.registry import get_task
+from nlpsuite.specs import FieldSpec, TaskSpec, argument
+from nlpsuite.web.output_views import chips_value, label_value, plan_outputs, render, table_value
+from nlpsuite.web.task_form import DEFAULT_MODEL_CHOICE, TaskForm
+from nlpsuite.web.values import UIValueError, from_ui, to_ui
+
+
+def kinds(task: str) -> list[str]:
+    return [view.kind for view in plan_outputs(get_task(task)).views]
+
+
+def test_output_views_follow_the_declared_output_types():
+    assert kinds("sentiment") == ["label", "model", "details"]
+    assert kinds("classification") == ["label", "model", "details"]
+    assert kinds("keywords") == ["chips", "model", "details"]
+    assert kinds("translation") == ["text", "model", "details"]
+    assert kinds("summarization") == ["text", "model", "details"]
+    assert kinds("bias") == ["table", "interval", "model", "details"]
+
+
+def test_the_same_declarations_under_another_name_get_the_same_views():
+    sentiment = get_task("sentiment")
+    renamed = TaskSpec(name="opinion", description="", input_fields=sentiment.input_fields,
+                       output_fields=sentiment.output_fields, build=sentiment.build)
+    assert [v.kind for v in plan_outputs(renamed).views] == kinds("sentiment")
+
+
+def test_label_scores_chips_and_tables_render_what_people_read():
+    plan = plan_outputs(get_task("sentiment"))
+    label = plan.view("label")
+    assert label_value(label, {"label": "positive", "score": 0.9, "scores": {"positive": 0.9, "negative": 0.1}}) == \
+        {"positive": 0.9, "negative": 0.1}
+    assert label_value(label, {"label": "positive", "score": 0.9}) == {"positive": 0.9}
+    chips = chips_value(plan_outputs(get_task("keywords")).view("chips"), {"keywords": ["solar", "roofs"], "scores": [0.61, 0.4]})
+    assert [c for c in chips if c[0].strip()] == [("solar", 0.61), ("roofs", 0.4)]
+    table = table_value(plan_outputs(get_task("bias")).view("table"), {"test": "weat6", "effect_size": 1.0211, "n_targ1": 8})
+    assert [row[:2] for row in table] == [["test", "weat6"], ["effect_size", "1.021"], ["n_targ1", "8"]]
+
+
+def test_details_hold_warnings_diagnostics_and_fields_not_shown_elsewhere():
+    plan = plan_outputs(get_task("bias"))
+    values = render(plan, {"test": "crows", "kind": "crows", "effect_size": None, "pairs": [{"a": 1}],
+                           "warnings": ["2 pairs skipped"], "details": {"n": 3}}, None)
+    details = values[-1]
+    assert details == {"warnings": ["2 pairs skipped"], "details": {"n": 3}, "pairs": [{"a": 1}]}
+
+
+def test_values_convert_between_components_and_typed_fields():
+    assert from_ui(FieldSpec("labels", "labels"), "sports, business,\npolitics") == ["sports", "business", "politics"]
+    assert from_ui(FieldSpec("n", "integer"), 3.0) == 3
+    assert from_ui(FieldSpec("n", "integer"), "  ") is None
+    assert from_ui(FieldSpec("test", "json"), "weat6") == "weat6"
+    assert from_ui(FieldSpec("test", "json"), '{"pairs": []}') == {"pairs": []}
+    assert from_ui(FieldSpec("flag", "boolean"), "false") is False
+    with pytest.raises(UIValueError, match="not valid JSON"):
+        from_ui(FieldSpec("test", "json"), '{"pairs": ')
+    with pytest.raises(UIValueError, match="whole number"):
+        from_ui(FieldSpec("n", "integer"), 2.5)
+    assert to_ui(FieldSpec("labels", "labels"), ["a", "b"]) == "a, b"
+    assert to_ui(FieldSpec("test", "json"), {"a": 1}) == '{\n  "a": 1\n}'
+
+
+def test_a_tab_request_splits_inputs_settings_and_model():
+    form = TaskForm(get_task("translation"))
+    names = form.parameter_names()
+    assert names[:3] == ["source", "src_lang", "tgt_lang"] and names[-1] == "model"
+    values = form.values_for({"source": "hello", "src_lang": "en", "tgt_lang": "de", "num_beams": "2"})
+    request = form.request(values)
+    assert request.record == {"source": "hello", "src_lang": "en", "tgt_lang": "de"}
+    assert request.generation == {"num_beams": 2}  # the other generation settings stay unset
+    assert request.task_args["src_lang"] == "en"  # the default model is picked from the language pair
+    assert request.model is None and values[-1] == DEFAULT_MODEL_CHOICE
+
+
+def test_components_come_from_type_choices_and_bounds():
+    gr = pytest.importorskip("gradio")
+    from nlpsuite.web.field_components import component_for
+
+    with gr.Blocks():
+        assert isinstance(component_for(argument("k", "integer", default=5, minimum=1, maximum=50)), gr.Slider)
+        assert isinstance(component_for(argument("k", "integer", default=3, minimum=1)), gr.Number)
+        assert isinstance(component_for(argument("beams", "integer", minimum=1)), gr.Textbox)  # may stay unset
+        assert isinstance(component_for(argument("mode", "text", default="a", choices=["a", "b"])), gr.Dropdown)
+        assert isinstance(component_for(argument("split", "boolean", default=True)), gr.Checkbox)
+        assert isinstance(component_for(argument("sample", "boolean")), gr.Dropdown)
+        assert isinstance(component_for(argument("examples", "path")), gr.File)
+        main = component_for(FieldSpec("text", "text"), main=True)
+        assert isinstance(main, gr.Textbox) and main.lines > 1
+
+
+def test_the_demo_command_imports_neither_gradio_nor_torch_until_it_runs():
+    code = ("import sys; from nlpsuite.cli.app import build_parser; build_parser(); "
+            "import nlpsuite.web.task_form, nlpsuite.web.settings; "
+            "print(sorted(m for m in ('gradio', 'torch', 'transformers') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_demo_help_lists_its_options():
+    from nlpsuite.cli.app import main
+
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+
+
+def test_unknown_tasks_are_refused_before_gradio_loads():
+    from nlpsuite.errors import UsageError
+    from nlpsuite.web.app import selected_tasks
+
+    with pytest.raises(UsageError, match="unknown task"):
+        selected_tasks(["sentimnet"])
