@@ -143,12 +143,15 @@ class PluginHost:
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         allowed = _allowed_third_party()
-        seen: set[str] = set()
+        seen: dict[str, str | None] = {}
         ordered = sorted(entry_points, key=lambda ep: (not _is_builtin(ep), ep.name))
         for ep in ordered:
-            if ep.name in seen:  # the same dist visible twice on sys.path
-                continue
-            seen.add(ep.name)
+            distribution = ep.dist.name if ep.dist else None
+            if ep.name in seen:
+                if seen[ep.name] != distribution:  # another package's entry point under a name already taken
+                    self._refuse_shadowing(ep, seen[ep.name])
+                continue  # else the same distribution visible twice on sys.path
+            seen[ep.name] = distribution
             info = PluginInfo(
                 name=ep.name,
                 distribution=ep.dist.name if ep.dist else None,
@@ -181,6 +184,13 @@ class PluginHost:
             info.hooks = self.hooks_of(ep.name)
         if strict_mode():
             self.check_pending()
+
+    def _refuse_shadowing(self, ep: metadata.EntryPoint, holder: str | None) -> None:
+        name = f"{ep.dist.name if ep.dist else '?'}:{ep.name}"
+        self.plugins[name] = PluginInfo(name=name, distribution=ep.dist.name if ep.dist else None,
+                                        version=ep.dist.version if ep.dist else None, builtin=False, module=ep.value)
+        self.mark_failed(name, f"its entry point {ep.name!r} has the name of plugin {ep.name!r} from "
+                               f"{holder or 'another distribution'}; it was not loaded (rename the entry point)")
 
     def register(self, plugin: object, name: str, *, version: str | None = None) -> None:
         """Register an in-process plugin object (tests, notebooks)."""

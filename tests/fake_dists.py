@@ -56,3 +56,23 @@ def register_tasks():
                      output_fields=[FieldSpec("text")], build=lambda request, options: None,
                      default_model="org/echo")]
 """
+
+PRINTS_ON_IMPORT = """
+print("hello from a chatty plugin")
+from nlpsuite import hookimpl
+
+@hookimpl
+def register_tasks():
+    print("registering!")
+    return []
+"""
+
+EXITS_ON_IMPORT = "raise SystemExit('this plugin quits the interpreter')\n"
+
+EXITS_IN_HOOK = """
+from nlpsuite import hookimpl
+
+@hookimpl
+def register_tasks():
+    raise SystemExit(3)
+"""

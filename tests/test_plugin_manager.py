@@ -108,3 +108,33 @@ def test_installed_plugins_implement_only_known_hooks(nlpsuite_registry):
 def test_every_builtin_is_discovered_through_entry_points(nlpsuite_registry):
     builtin = {p.name for p in nlpsuite_registry.host.plugins.values() if p.builtin}
     assert {"embedded", "summarization", "translation", "classification", "sentiment", "bias", "generation", "metrics"} <= builtin
+
+
+def test_a_plugin_that_prints_cannot_corrupt_json_output(tmp_path):
+    site = fake_dists.write_plugin_dist(tmp_path / "site", "nlpsuite-chatty", "chatty", "nlpsuite_chatty",
+                                        fake_dists.PRINTS_ON_IMPORT)
+    listed = nlpsuite_cli("plugins", "--json", pythonpath=site)
+    plugins = {p["name"]: p for p in json.loads(listed.stdout)}  # stdout is JSON only
+    assert plugins["chatty"]["status"] == "loaded"
+    assert "hello from a chatty plugin" in listed.stderr and "registering!" in listed.stderr
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (fake_dists.EXITS_ON_IMPORT, "failed to load: SystemExit: this plugin quits the interpreter"),
+    (fake_dists.EXITS_IN_HOOK, "register_tasks raised SystemExit: 3"),
+])
+def test_a_plugin_that_exits_is_listed_as_failed_and_the_host_carries_on(tmp_path, monkeypatch, source, expected):
+    name = "quitter" if "import" in expected else "hookquitter"
+    with _registry_with(tmp_path, monkeypatch, source, name) as registry:
+        assert registry.host.plugins[name].status == "failed"
+        assert expected in registry.host.plugins[name].error
+        assert registry.entries["tasks"][BUILTIN_TASK].plugin == BUILTIN_TASK
+
+
+def test_an_entry_point_that_shadows_a_builtin_name_is_refused_naming_both(tmp_path, monkeypatch):
+    with _registry_with(tmp_path, monkeypatch, fake_dists.GOOD_PLUGIN.replace("echo-thirdparty", "shadow-task"),
+                        BUILTIN_TASK) as registry:
+        shadow = registry.host.plugins[f"nlpsuite-{BUILTIN_TASK}:{BUILTIN_TASK}"]
+        assert shadow.status == "failed"
+        assert f"has the name of plugin {BUILTIN_TASK!r} from nlpsuite" in shadow.error
+        assert registry.host.plugins[BUILTIN_TASK].builtin and "shadow-task" not in registry.entries["tasks"]
