@@ -10,6 +10,7 @@ from nlpsuite.cli.app import main
 from nlpsuite.errors import InputError
 from nlpsuite.plugins.bias.crows import parse_pairs
 from nlpsuite.testing.tiny_masked_lm import build_tiny_masked_lm
+from nlpsuite.runtime import load_task
 
 pytestmark = pytest.mark.slow
 
@@ -169,3 +170,35 @@ def test_crows_command_scores_pairs_with_a_causal_lm(causal_lms, tmp_path, capsy
     assert main(["bias", "crows", "--model", str(causal_lms[0]), "--pairs", str(pairs_file), "--quiet"]) == 0
     table = capsys.readouterr().out
     assert "higher log-probability" in table and "1.000" in table
+
+
+STEREOSET = {"name": "toy-stereoset", "stereoset": [
+    # the trained model read "the cat sat on the mat", "the baker sold fresh bread", "the girl read a long book"
+    {"context": "the BLANK sat on the mat", "stereotype": "cat", "anti_stereotype": "dog", "unrelated": "bread"},
+    {"context": "the baker sold fresh BLANK", "stereotype": "bread", "anti_stereotype": "corn", "unrelated": "mat"},
+    {"context": "the BLANK read a long book", "stereotype": "girl", "anti_stereotype": "boy", "unrelated": "fresh"},
+]}
+
+
+def test_stereoset_items_on_a_causal_lm_give_lm_ss_and_icat_scores(causal_lms):
+    trained, untrained = causal_lms
+    task = load_task("bias", str(trained), notify=lambda _m: None)
+    (output,) = task.predict([{"id": "ss", "test": STEREOSET}])
+    assert output["kind"] == "stereoset" and output["test"] == "toy-stereoset"
+    assert output["stereotype_score"] == 1.0  # it prefers the sentences it learnt
+    details = output["details"]
+    assert details["lm_score"] == 100.0 and details["ss_score"] == 100.0 and details["icat"] == 0.0
+    sentences = [p["logprob_stereotype"] - p["logprob_unrelated"] for p in output["pairs"]]
+    assert min(sentences) > 0
+    (untrained_output,) = load_task("bias", str(untrained), notify=lambda _m: None).predict([{"id": "ss", "test": STEREOSET}])
+    assert untrained_output["details"]["n_items"] == 3
+
+
+def test_stereoset_needs_a_causal_lm_and_well_formed_items(causal_lms):
+    task = load_task("bias", "all-MiniLM-L6-v2", notify=lambda _m: None)
+    (on_encoder,) = task.predict([{"id": "ss", "test": STEREOSET}])
+    assert "need a causal language model" in on_encoder["error"]
+    causal = load_task("bias", str(causal_lms[0]), notify=lambda _m: None)
+    (bad,) = causal.predict([{"id": "x", "test": {"stereoset": [{"context": "no blank here", "stereotype": "a",
+                                                                    "anti_stereotype": "b", "unrelated": "c"}]}}])
+    assert "must contain 'BLANK' exactly once" in bad["error"]

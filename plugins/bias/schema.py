@@ -35,8 +35,8 @@ INPUT_FIELDS = (
 )
 OUTPUT_FIELDS = (
     FieldSpec("test", "label", "name of the test"),
-    FieldSpec("kind", "label", "weat (words), seat (words in templates) or crows (sentence pairs)",
-              choices=("weat", "seat", "crows")),
+    FieldSpec("kind", "label", "weat (words), seat (words in templates), crows (sentence pairs) or stereoset "
+              "(intrasentence items on a causal LM)", choices=("weat", "seat", "crows", "stereoset")),
     FieldSpec("effect_size", "number", "WEAT effect size d (pooled sample std, ddof=1)", required=False),
     FieldSpec("p_value", "number", "one-sided permutation p-value (word level); CrowS: two-sided binomial vs 0.5",
               required=False),
@@ -50,7 +50,8 @@ OUTPUT_FIELDS = (
     FieldSpec("attr2", "label", "category of the second attribute set (B)", required=False),
     FieldSpec("n_targ1", "integer", "target words in X", required=False),
     FieldSpec("n_targ2", "integer", "target words in Y", required=False),
-    FieldSpec("stereotype_score", "number", "CrowS: share of pairs whose stereotypical sentence is more likely",
+    FieldSpec("stereotype_score", "number", "CrowS/StereoSet: share of pairs or items whose stereotypical sentence "
+              "is more likely",
               required=False),
     FieldSpec("pairs", "json", "CrowS: per-pair pseudo-log-likelihoods", required=False),
 )

@@ -127,6 +127,10 @@ class BiasPredictor:
         value = record.get("test")
         if is_pair_input(value):
             return self.score_pairs(value, record.get("id"))
+        from nlpsuite.plugins.bias.stereoset import is_stereoset_input
+
+        if is_stereoset_input(value):
+            return self.score_stereoset(value, record.get("id"))
         return self.run_test(parse_test_field(value, record.get("id")))
 
     def run_test(self, test: AssociationTest) -> dict[str, Any]:
@@ -168,6 +172,19 @@ class BiasPredictor:
         if warnings:
             output["warnings"] = warnings
         return output
+
+    def score_stereoset(self, value: Any, record_id: Any) -> dict[str, Any]:
+        from nlpsuite.plugins.bias.stereoset import parse_items, score_items
+
+        where = f"record {record_id!r}" if record_id is not None else "field 'test'"
+        items = parse_items(value, where)
+        if not self.causal_lm:
+            raise InputError(
+                f"StereoSet-style tests need a causal language model; {self.request.display_name} is not one",
+                hint="pass --model DIR of a GPT-style causal LM (its config lists *ForCausalLM or *LMHeadModel)",
+            )
+        summary = score_items(self.scorer().scorer, items)
+        return {"test": str(value.get("name") or record_id or "stereoset"), "kind": "stereoset", **summary}
 
     def score_pairs(self, value: Any, record_id: Any) -> dict[str, Any]:
         from nlpsuite.plugins.bias.crows import parse_pairs, summarize
