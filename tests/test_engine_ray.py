@@ -98,7 +98,7 @@ N_SAMPLES = 24
 @pytest.fixture
 def workspace():
     # short: Ray's Unix socket paths live under NLPSUITE_RAY_TEMP_DIR and may not exceed 107 bytes
-    ws = Path(tempfile.mkdtemp(prefix="nls-ray-", dir="/tmp"))
+    ws = Path(tempfile.mkdtemp(prefix="nlt-", dir="/tmp"))
     from tests.eval_plugin import write_keyword_model
 
     words = ["good", "dull", "great", "bland", "loved", "boring"]
@@ -119,7 +119,7 @@ def command(ws: Path, out: str, *extra: str, engine: str = "ray") -> list[str]:
 def environment(ws: Path, *, delay: float, run: str) -> dict[str, str]:
     return {**os.environ, "NLPSUITE_CACHE_DIR": str(ws / "cache"), "EVAL_TEST_DELAY_S": str(delay),
             "EVAL_TEST_CALLS": str(ws / f"{run}.calls"), "EVAL_TEST_PIDS": str(ws / f"{run}.pids"),
-            "NLPSUITE_RAY_TEMP_DIR": str(ws / f"{run}.ray"), "HF_HUB_OFFLINE": "1"}
+            "NLPSUITE_RAY_TEMP_DIR": str(ws / run), "HF_HUB_OFFLINE": "1"}
 
 
 def lines(path: Path) -> list[str]:
@@ -188,9 +188,9 @@ def test_killed_driver_resumes_from_the_cache_under_ray(workspace):
     assert not (ws / "run" / "results.json").exists()
     # the private Ray dies with its driver: nothing of it keeps running
     deadline = time.monotonic() + 60
-    while processes_under(ws / "k.ray") and time.monotonic() < deadline:
+    while processes_under(ws / "k") and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert processes_under(ws / "k.ray") == []
+    assert processes_under(ws / "k") == []
 
     resumed = subprocess.run(command(ws, "run"), env=environment(ws, delay=0, run="r"),
                              capture_output=True, text=True, timeout=240)

@@ -65,14 +65,26 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 TEMP_DIR_ENV = "NLPSUITE_RAY_TEMP_DIR"
 
 
+#: Ray's Unix sockets live at ``<_temp_dir>/session_<date>_<time>_<usec>_<pid>/sockets/plasma_store``:
+#: about 62 bytes after the directory, within the 107 bytes a socket path may have.
+_SOCKET_TAIL = 64
+_SOCKET_LIMIT = 107
+_PREFIX = "nls-ray-"
+
+
 def _short_temp_root() -> Path:
+    from nlpsuite.errors import UsageError
+
     configured = os.environ.get(TEMP_DIR_ENV)
     if configured:
-        Path(configured).mkdir(parents=True, exist_ok=True)
-        return Path(configured)
-    # Ray's Unix socket paths live under _temp_dir and are limited to 107 bytes: keep the root short
+        root = Path(configured).expanduser().absolute()
+        if len(str(root)) + len(_PREFIX) + 10 + _SOCKET_TAIL > _SOCKET_LIMIT:
+            raise UsageError(f"{TEMP_DIR_ENV}={configured} is too long for Ray's socket paths "
+                             f"({_SOCKET_LIMIT} bytes at most)", hint=f"use a short directory such as /tmp/{_PREFIX}x")
+        root.mkdir(parents=True, exist_ok=True)
+        return root
     for candidate in (os.environ.get("TMPDIR"), "/tmp"):
-        if candidate and len(candidate) <= 40 and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
+        if candidate and len(candidate) <= 24 and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
             return Path(candidate)
     return Path(tempfile.gettempdir())
 
@@ -95,7 +107,7 @@ class LocalRay:
 def start_local_ray(*, num_cpus: float, num_gpus: float | None = None, quiet: bool = True,
                     runtime_env: dict[str, Any] | None = None) -> LocalRay:
     """Start a private local Ray with ``num_cpus`` CPUs, on loopback only (see the module docstring)."""
-    directory = Path(tempfile.mkdtemp(prefix="nlpsuite-ray-", dir=_short_temp_root()))
+    directory = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=_short_temp_root()))
     home = directory / "home"
     home.mkdir()
     (home / "ray_bootstrap_config.yaml").write_text(BOOTSTRAP_CONFIG, encoding="utf-8")
@@ -117,7 +129,7 @@ def start_local_ray(*, num_cpus: float, num_gpus: float | None = None, quiet: bo
                 num_cpus=num_cpus,
                 num_gpus=num_gpus,
                 include_dashboard=False,
-                _temp_dir=str(directory / "t"),
+                _temp_dir=str(directory),
                 runtime_env=runtime_env,
                 logging_level=logging.WARNING,  # Ray's start-up chatter is not the user's business
                 log_to_driver=not quiet,

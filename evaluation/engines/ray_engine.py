@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -84,6 +85,23 @@ def _driver_python_path() -> str:
     return os.pathsep.join(dict.fromkeys([*entries, *([existing] if existing else [])]))
 
 
+_REPORTED = re.compile(r"nlpsuite\.errors\.(\w+): (.+?)(?:\n  hint: (.+?))?\s*$", re.S)
+
+
+def _reported_error(text: str) -> NlpsuiteError | None:
+    """An nlpsuite error Ray passed on as text only (an actor's constructor failed: ``ActorDiedError``)."""
+    import nlpsuite.errors as errors
+
+    found = _REPORTED.search(text)
+    if found is None:
+        return None
+    kind = getattr(errors, found.group(1), None)
+    kind = kind if isinstance(kind, type) and issubclass(kind, NlpsuiteError) else NlpsuiteError
+    message = found.group(2).strip().splitlines()[0]
+    return kind(f"on a Ray worker: {message}", hint=(found.group(3) or "").strip().splitlines()[0]
+                if found.group(3) else "")
+
+
 def _nlpsuite_cause(exc: BaseException) -> NlpsuiteError | None:
     """The nlpsuite error a Ray exception wraps (an actor that could not load its task), if any."""
     seen: set[int] = set()
@@ -95,6 +113,10 @@ def _nlpsuite_cause(exc: BaseException) -> NlpsuiteError | None:
         seen.add(id(current))
         if isinstance(current, NlpsuiteError):
             return current
+        if getattr(current, "actor_init_failed", False):
+            reported = _reported_error(str(current))
+            if reported is not None:
+                return reported
         stack.extend([getattr(current, "cause", None), current.__cause__, current.__context__])
     return None
 

@@ -26,6 +26,21 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
 
+_MAPPINGS = ("generation", "task_args", "model_args", "expected_config", "expected_model")
+
+
+def portable_model_identity(loaded: LoadedTask) -> dict[str, Any]:
+    """The cache key's model identity without what differs between machines holding the same files
+    (modification times of a copied model directory)."""
+    from nlpsuite.evaluation.provenance import model_identity
+
+    identity = model_identity(loaded)
+    files = identity.get("files")
+    if isinstance(files, list):
+        identity["files"] = [entry[:2] for entry in files]  # (relative path, size)
+    return identity
+
+
 @dataclass(frozen=True)
 class TaskRecipe:
     """Task name, resolved model reference and typed options (minus the session) of a loaded task.
@@ -33,7 +48,9 @@ class TaskRecipe:
     ``device`` and ``dtype`` are the ones the driver resolved, so a worker
     computes what the cache key says.  ``expected_config`` is the driver's
     effective task config: a worker whose plugin or model answers with another
-    one refuses to predict rather than store predictions under the wrong key.
+    one refuses to predict rather than store predictions under the wrong key;
+    ``expected_model`` does the same for the model's identity (files and sizes,
+    revision, registered hashes).
     """
 
     task: str
@@ -48,6 +65,7 @@ class TaskRecipe:
     task_args: Mapping[str, Any] = field(default_factory=dict)
     model_args: Mapping[str, Any] = field(default_factory=dict)
     expected_config: Mapping[str, Any] = field(default_factory=dict)
+    expected_model: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_loaded(cls, loaded: LoadedTask, *, device: str | None = None) -> TaskRecipe:
@@ -69,16 +87,17 @@ class TaskRecipe:
             task_args=dict(options.task_args),
             model_args=dict(options.model_args),
             expected_config=loaded.config(),
+            expected_model=portable_model_identity(loaded),
         )
 
     def __post_init__(self) -> None:
-        for name in ("generation", "task_args", "model_args", "expected_config"):
+        for name in _MAPPINGS:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
     def __reduce__(self) -> Any:
         # mappingproxy does not pickle: travel as plain dicts, frozen again on arrival
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        for name in ("generation", "task_args", "model_args", "expected_config"):
+        for name in _MAPPINGS:
             values[name] = dict(values[name])
         return (_rebuild, (values,))
 
@@ -98,14 +117,15 @@ class TaskRecipe:
         from nlpsuite.runtime import load_task
 
         loaded = load_task(self.task, self.model, self.options(session), notify=lambda _m: None, session=session)
-        config = loaded.config()
-        if canonical_json(config) != canonical_json(dict(self.expected_config)):
-            raise UsageError(
-                f"task {self.task!r} with model {self.model} is configured differently on this worker "
-                f"({canonical_json(config)}) than on the driver ({canonical_json(dict(self.expected_config))})",
-                hint="install the same nlpsuite, plugins and model files on every worker "
-                "(e.g. a Ray runtime environment, see README 'Running on a Ray cluster')",
-            )
+        for what, here, there in (("configured differently", loaded.config(), self.expected_config),
+                                  ("holding a different model", portable_model_identity(loaded), self.expected_model)):
+            if there and canonical_json(here) != canonical_json(dict(there)):
+                raise UsageError(
+                    f"task {self.task!r} with model {self.model} is {what} on this worker "
+                    f"({canonical_json(here)[:300]}) than on the driver ({canonical_json(dict(there))[:300]})",
+                    hint="install the same nlpsuite, plugins and model files on every worker "
+                    "(e.g. a Ray runtime environment, see README 'Running on a Ray cluster')",
+                )
         return loaded
 
 
