@@ -221,11 +221,13 @@ class RayEngine:
         import ray
         import ray.data
 
+        import logging
+
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the harness's own bar counts committed samples
+        # ... and Ray Data would warn that we turned its bars off
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         if loaded.options.quiet:
-            import logging
-
             logging.getLogger("ray.data").setLevel(logging.WARNING)
         # One block per batch of consecutive records: the batches the local engine would form.
         blocks = []
