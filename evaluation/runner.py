@@ -22,6 +22,8 @@ from typing import Any
 from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.cache_guard import GuardedCache, print_warning
 from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
+from nlpsuite.evaluation.engines import PredictEngine
+from nlpsuite.evaluation.engines.local import LocalEngine
 from nlpsuite.evaluation.label_alignment import LabelMismatchError
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
 from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
@@ -142,9 +144,10 @@ def predict_with_cache(
     cache: PredictionCache | GuardedCache | None,
     key: str,
     on_progress: Any = None,
+    engine: PredictEngine | None = None,
 ) -> tuple[list[dict[str, Any]], PredictStats]:
-    """One output per sample, in dataset order: stored ones from the cache, the rest predicted
-    in length-sorted batches, each batch committed to the cache before the next starts."""
+    """One output per sample, in dataset order: stored ones from the cache, the rest predicted by
+    ``engine`` (default: in this process) in length-sorted batches, each committed to the cache as it arrives."""
     stats = PredictStats()
     samples = dataset.samples
     hashes = [input_hash(s["input"]) for s in samples]
@@ -153,24 +156,29 @@ def predict_with_cache(
     outputs: list[dict[str, Any] | None] = [stored.get(s["id"]) for s in samples]
     stats.cached = sum(o is not None for o in outputs)
     todo = [i for i, o in enumerate(outputs) if o is None]
-    # Sort across the whole remainder (longest first), then hand LoadedTask one batch at a time:
+    # Sort across the whole remainder (longest first), then hand the engine consecutive batches:
     # the same padding savings as one big call, plus a commit point per batch.
     todo.sort(key=lambda i: (-loaded.text_length(samples[i]["input"]), i))
-    batch_size = loaded.batch_size
     if on_progress is not None:
         on_progress.update(stats.cached)
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
+    engine = engine if engine is not None else LocalEngine()
+    batches = engine.predict_batches(loaded, [samples[i]["input"] for i in todo], batch_size=loaded.batch_size,
+                                     progress=on_progress)
+    while True:
+        # time spent waiting for the engine: predict time locally, the predict stage's wall time on Ray
         began = time.perf_counter()
-        results = loaded.predict([dict(samples[i]["input"]) for i in chunk], progress=on_progress)
+        batch = next(batches, None)
         stats.predict_s += time.perf_counter() - began
+        if batch is None:
+            break
+        chunk = [todo[j] for j in batch.indices]
         stats.n_batches += 1
         stats.predicted += len(chunk)
-        for index, result in zip(chunk, results):
+        for index, result in zip(chunk, batch.outputs):
             outputs[index] = result
         if cache is not None:
             cache.store(key, dataset_key, [
-                (samples[i]["id"], hashes[i], result) for i, result in zip(chunk, results) if "error" not in result
+                (samples[i]["id"], hashes[i], result) for i, result in zip(chunk, batch.outputs) if "error" not in result
             ])
     return outputs, stats  # type: ignore[return-value]
 
@@ -240,8 +248,12 @@ def run_eval(
     notify: Callable[[str], None] | None = None,
     session: Session | None = None,
     warn: Callable[[str], None] = print_warning,
+    engine: PredictEngine | None = None,
 ) -> EvalOutcome:
     """Run the whole evaluation in ``session`` (default: the process's) and write the run directory.
+
+    ``engine`` runs the predict stage (default: in this process; see
+    :mod:`nlpsuite.evaluation.engines`); the caller opens and closes it.
 
     ``notify`` hears notices (model fallback), ``warn`` warnings (a cache set aside,
     labels mapped); both are also recorded in results.json.  Labels that cannot be
@@ -288,7 +300,7 @@ def run_eval(
     try:
         if cache is not None:
             cache.remember_config(key, key_description)
-        outputs, stats = predict_with_cache(loaded, dataset, cache=cache, key=key, on_progress=bar)
+        outputs, stats = predict_with_cache(loaded, dataset, cache=cache, key=key, on_progress=bar, engine=engine)
     except KeyboardInterrupt:
         if cache is not None:
             stored = len(cache.lookup(key, dataset.identity(), [(s["id"], input_hash(s["input"])) for s in dataset.samples]))
@@ -340,6 +352,7 @@ def run_eval(
             "predicted_samples": stats.predicted,
             "failed_samples": sum(r["error"] is not None for r in rows),
             "device": device,
+            "engine": (engine or LocalEngine()).describe(),
             "cache_key": key,
         },
         "reproducibility": reproducibility_record(seed=request.seed, device=device, command=request.command,

@@ -8,6 +8,8 @@
 
 ``EVAL_TEST_DELAY_S`` makes each batch sleep, so a test can kill a run mid-predict.
 ``EVAL_TEST_CALLS`` names a file that gets one line per predicted sample.
+``EVAL_TEST_PIDS`` names a file that gets the process id of each batch as it starts
+(a Ray test kills a worker mid-batch with it).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class KeywordPredictor:
             self.words.add(str(self.marker))
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pids = os.environ.get("EVAL_TEST_PIDS")
+        if pids:
+            with open(pids, "a", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()}\n")
         time.sleep(float(os.environ.get("EVAL_TEST_DELAY_S", "0")))
         _note_calls([r["text"] for r in records])
         outputs = []

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
 from nlpsuite.cli.options import add_model_options, command_session, notifier, positive_int, task_options_from
 from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
 
@@ -39,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--output-dir", "-o", help="run directory (default: nlpsuite-runs/<task>-<dataset>-<model>-<config hash>)")
     out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
     add_model_options(parser)
+    add_engine_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from nlpsuite.registry import get_task
 
     spec = get_task(args.task)
+    engine = engine_from_args(args)  # before any model loads: `--engine ray` without Ray stops here
     request = EvalRequest(
         task=spec.name,
         model=args.model,
@@ -65,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
         command=command_line(),
         label_map=parse_label_map(args.label_map),
     )
-    outcome = run_eval(request, notify=notifier(args), session=command_session(args))
+    try:
+        outcome = run_eval(request, notify=notifier(args), session=command_session(args), engine=engine)
+    finally:
+        engine.close()
     print_summary(outcome.results, outcome.run_dir)
     return finish(outcome)
 
