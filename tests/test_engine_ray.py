@@ -257,3 +257,26 @@ def test_local_ray_connects_only_to_loopback_and_unix_sockets(workspace):
     assert {family for family, _ in seen} <= {"AF_UNIX", "AF_INET", "AF_INET6"}
     beyond = [address for _, address in inet if not LOOPBACK.search(address)]
     assert beyond == [], f"connections beyond loopback: {sorted(set(beyond))[:5]}"
+
+
+def test_an_audit_on_ray_gives_the_same_pairs_and_statistics_as_the_local_engine(local_ray, tmp_path):
+    from nlpsuite.evaluation.audit import AuditRequest, run_audit
+
+    texts = ["He loved the film and his sister did too.", "She found the service slow.",
+             "My brother says the food was cold.", "The actress was brilliant.", "His room was tiny and dirty."]
+    data = tmp_path / "reviews.jsonl"
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": t, "label": "positive" if i % 2 == 0 else "negative"})
+                            + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+
+    def audit(name: str, engine) -> object:
+        request = AuditRequest(task="sentiment", model="all-MiniLM-L6-v2", dataset=str(data), perturbations=("gender",),
+                               options=TaskOptions(quiet=True, batch_size=4), n_bootstrap=100, min_inputs=2,
+                               output_dir=tmp_path / name, use_cache=False, embedding_model=None)
+        return run_audit(request, notify=lambda _m: None, engine=engine)
+
+    with open_engine() as local_engine:
+        local = audit("local", local_engine)
+    with open_engine(TWO_WORKERS) as engine:
+        on_ray = audit("ray", engine)
+    assert on_ray.pairs == local.pairs and len(local.pairs) >= 5
+    assert on_ray.results["perturbations"] == local.results["perturbations"]

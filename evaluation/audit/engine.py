@@ -122,8 +122,13 @@ def run_audit(
     *,
     notify: Callable[[str], None] | None = None,
     session: Session | None = None,
+    engine: Any = None,
 ) -> AuditOutcome:
-    """Run the audit in ``session`` and write its directory."""
+    """Run the audit in ``session`` and write its directory.
+
+    ``engine`` runs the predict stage (``nlpsuite.evaluation.engines``; default: in this process);
+    originals and every variant go out in one call, so a Ray engine loads the model once per actor.
+    """
     from nlpsuite._privacy import offline_requested
     from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
     from nlpsuite.evaluation.provenance import reproducibility_record, task_provider
@@ -156,7 +161,8 @@ def run_audit(
     task_config = loaded.config()
     # the same description the harness keys eval predictions by, so originals reuse an eval's predictions
     key_description = prediction_key_description(loaded, provider, task_config)
-    outputs, predict_stats = _predict(loaded, dataset, variants, key_description, use_cache=request.use_cache)
+    outputs, predict_stats = _predict(loaded, dataset, variants, key_description, use_cache=request.use_cache,
+                                      engine=engine)
 
     from nlpsuite.evaluation.prediction_cache import canonical_json
     from nlpsuite.evaluation.runner import default_run_dir
@@ -265,7 +271,7 @@ def comparator_plan(spec: TaskSpec) -> dict[str, str]:
 
 
 def _predict(loaded: Any, dataset: Any, variants: VariantSet, key_description: Mapping[str, Any], *,
-             use_cache: bool) -> tuple[dict[str, dict[str, Any]], Any]:
+             use_cache: bool, engine: Any = None) -> tuple[dict[str, dict[str, Any]], Any]:
     from nlpsuite.batching import progress_bar
     from nlpsuite.evaluation.dataset import EvalDataset, input_hash
     from nlpsuite.evaluation.prediction_cache import PredictionCache, config_key
@@ -281,7 +287,7 @@ def _predict(loaded: Any, dataset: Any, variants: VariantSet, key_description: M
     try:
         if cache is not None:
             cache.remember_config(key, key_description)
-        results, stats = predict_with_cache(loaded, combined, cache=cache, key=key, on_progress=bar)
+        results, stats = predict_with_cache(loaded, combined, cache=cache, key=key, on_progress=bar, engine=engine)
     except KeyboardInterrupt:
         if cache is not None:
             stored = len(cache.lookup(key, combined.identity(), [(s["id"], input_hash(s["input"])) for s in samples]))

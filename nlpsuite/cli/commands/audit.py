@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
 from nlpsuite.cli.options import add_model_options, command_session, notifier, positive_int, task_options_from
 from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
 
@@ -46,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--output-dir", "-o", help="audit directory (default: nlpsuite-runs/audit-<task>-<dataset>-<model>-<hash>)")
     out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
     add_model_options(parser)
+    add_engine_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from nlpsuite.registry import get_task
 
     spec = get_task(args.task)
+    engine = engine_from_args(args)  # before any model loads: `--engine ray` without Ray stops here
     if args.bootstrap < 0:
         from nlpsuite.errors import UsageError
 
@@ -79,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
         top_examples=args.examples,
         command=command_line(),
     )
-    outcome = run_audit(request, notify=notifier(args), session=command_session(args))
+    try:
+        outcome = run_audit(request, notify=notifier(args), session=command_session(args), engine=engine)
+    finally:
+        engine.close()
     print_summary(outcome.results, outcome.run_dir)
     if outcome.report_error:
         print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); audit.json is complete",
