@@ -26,8 +26,10 @@ _SVG = re.compile(r"<h2>(.*?)</h2>(?:(?!<h2>).)*?(<svg\b.*?</svg>)", re.S)
 
 
 def evaluable_tasks(names: tuple[str, ...] = ()) -> list[TaskSpec]:
-    """Tasks with metrics (an evaluation of a task without any would have nothing to show)."""
-    return [s for s in get_tasks() if s.metrics and (not names or s.name in names)]
+    """Tasks with metrics (an evaluation of a task without any would have nothing to show), in tab order."""
+    from nlpsuite.web.tab_order import ordered_tasks
+
+    return ordered_tasks(s for s in get_tasks() if s.metrics and (not names or s.name in names))
 
 
 @dataclass(frozen=True)
