@@ -23,12 +23,13 @@ def confidences(label_value: dict) -> dict[str, float]:
 
 def test_every_task_has_its_own_endpoint(demo_client):
     from nlpsuite.registry import get_tasks
+    from nlpsuite.web.task_tab import endpoint_name
 
     endpoints = demo_client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     for spec in get_tasks():
-        assert f"/{spec.name}" in endpoints
+        assert f"/{endpoint_name(spec)}" in endpoints  # generation-reference: /generation_reference
     assert f"/{THIRD_PARTY}" in endpoints
-    assert "/evaluate" in endpoints
+    assert "/evaluate" in endpoints and "/audit" in endpoints
 
 
 def test_sentiment_gives_a_label_with_scores_and_names_the_model_used(demo_client):
@@ -41,6 +42,18 @@ def test_sentiment_gives_a_label_with_scores_and_names_the_model_used(demo_clien
     assert "all-MiniLM-L6-v2" in model and "Fallback" in model  # offline: the embedded model, said so
     details = output_of("sentiment", values, "details")
     assert details["model"]["fallback"] is True
+
+
+def test_the_page_opens_on_the_sentiment_tab_whose_examples_the_embedded_model_gets_right(demo_client):
+    from nlpsuite.registry import get_task
+
+    tabs = [c["props"].get("label") for c in demo_client.config["components"] if c.get("type") == "tabitem"]
+    assert tabs[0] == "sentiment" and tabs[-2:] == ["Evaluate", "Audit"]
+    # the examples as a newcomer clicks them: positive, negative, and a mixed review that ends well
+    examples = [example["text"] for example in get_task("sentiment").examples]
+    labels = [output_of("sentiment", call_task(demo_client, "sentiment", text=text), "label")["label"]
+              for text in examples]
+    assert labels == ["positive", "negative", "positive"]
 
 
 def test_classification_takes_candidate_labels_from_a_textbox(demo_client):
