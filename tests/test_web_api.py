@@ -125,6 +125,24 @@ def test_a_task_that_can_stream_streams_its_partial_outputs(demo_client):
     assert "ONE" in texts and "ONE TWO" in texts  # partial outputs arrived before the final one
 
 
+def test_the_generation_tab_streams_a_tiny_causal_lms_continuation(demo_client, tiny_causal_lm):
+    from nlpsuite.registry import get_task
+    from nlpsuite.web.task_form import TaskForm
+    from nlpsuite.web.task_tab import endpoint_name
+
+    spec = get_task("generation")
+    assert "stream" in spec.capabilities
+    values = TaskForm(spec).values_for({"prompt": spec.examples[0]["prompt"], "model": str(tiny_causal_lm)})
+    job = demo_client.submit(*values, api_name=f"/{endpoint_name(spec)}")
+    final = job.result(timeout=120)
+    texts = [output_of("generation", list(partial), "text") for partial in job.outputs()]
+    assert texts[-1] == output_of("generation", list(final), "text") == "and runs into the woods."
+    assert texts[:2] == ["and", "and runs"]  # partial outputs, token by token, before the final one
+    assert all(later.startswith(earlier.rstrip(".")) for earlier, later in zip(texts, texts[1:]))
+    assert "tiny" in output_of("generation", list(final), "model").lower() or str(tiny_causal_lm.name) in \
+        output_of("generation", list(final), "model")
+
+
 def test_errors_reach_the_user_as_messages_with_a_hint(demo_client):
     with pytest.raises(AppError) as empty:
         call_task(demo_client, "sentiment", text="   ")

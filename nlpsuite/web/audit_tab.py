@@ -13,7 +13,7 @@ from nlpsuite.web.audit_view import (
     run_audit_view,
 )
 from nlpsuite.web.evaluate_tab import SAMPLE, UPLOADED
-from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES
+from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES, readable_size
 from nlpsuite.web.task_form import DEFAULT_MODEL_CHOICE
 from nlpsuite.web.task_runner import TaskRunner
 from nlpsuite.web.task_tab import MODEL_INFO, model_choices
@@ -44,7 +44,7 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
                 task = gr.Dropdown(choices=[s.name for s in specs], value=first.name, label="Task", elem_id="audit-task")
                 source = gr.Radio(choices=[SAMPLE, UPLOADED], value=SAMPLE, label="Dataset", elem_id="audit-source")
                 upload = gr.File(label=f"Dataset file ({', '.join(UPLOAD_SUFFIXES)}; at most "
-                                 f"{runner.settings.max_upload_bytes / 2**20:.0f} MB)", file_types=list(UPLOAD_SUFFIXES),
+                                 f"{readable_size(runner.settings.max_upload_bytes)})", file_types=list(UPLOAD_SUFFIXES),
                                  type="filepath", visible=False, elem_id="audit-upload")
                 columns = gr.Textbox(label="Columns (optional)", visible=False,
                                      info="field=column pairs when the file's column names differ, e.g. text=review,label=stars")
@@ -62,12 +62,14 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
                                           minimum=0, maximum=10_000, info="over original inputs; 0: no bootstrap CIs")
                     seed = gr.Number(label="Seed", value=defaults.seed, precision=0)
                 run = gr.Button("Audit", variant="primary", elem_id="audit-run")
-            with gr.Column(scale=2):
+            with gr.Column(scale=3):
                 summary = gr.Markdown(elem_id="audit-summary")
                 disparity = gr.Dataframe(headers=DISPARITY_HEADERS, label="Disparities per direction (95% CIs)",
-                                         interactive=False, wrap=True, elem_id="audit-disparity")
+                                         interactive=False, wrap=True, elem_id="audit-disparity", max_height=1200,
+                                         column_widths=["10%", "15%", "20%", "7%", "13%", "15%", "9%", "11%"])
                 groups = gr.Dataframe(headers=GROUP_HEADERS, label="Metrics by group (95% bootstrap CIs)",
-                                      interactive=False, wrap=True, elem_id="audit-groups")
+                                      interactive=False, wrap=True, elem_id="audit-groups", max_height=1200,
+                                      column_widths=["10%", "17%", "10%", "13%", "15%", "7%", "17%", "11%"])
                 pairs = gr.HTML(label="Worst counterfactual pairs", elem_id="audit-pairs")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="audit-files")
 

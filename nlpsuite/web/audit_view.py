@@ -24,10 +24,9 @@ from nlpsuite.web.evaluation_view import check_upload
 from nlpsuite.web.task_form import TaskRequest
 from nlpsuite.web.task_runner import TaskRunner
 
-DISPARITY_HEADERS = ["perturbation", "direction", "measure", "inputs", "value", "CI low", "CI high", "p",
-                     "Holm p", "verdict"]
-GROUP_HEADERS = ["perturbation", "metric", "group", "value", "CI low", "CI high", "inputs",
-                 "difference (first − second) [95% CI]", "worst group"]
+DISPARITY_HEADERS = ["perturbation", "direction", "measure", "inputs", "value", "95% CI", "p (Holm)", "verdict"]
+GROUP_HEADERS = ["perturbation", "metric", "group", "value", "95% CI", "inputs", "first − second [95% CI]",
+                 "worst group"]
 #: Output types an audit has a comparator for (labels, scores, generated text).
 COMPARABLE_TYPES = ("label", "labels", "number", "json", "text", "text_list")
 #: Worst pairs shown per perturbation.
@@ -174,8 +173,16 @@ def _p(value: Any) -> str:
     return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
-def _ci(ci: Mapping[str, Any] | None, digits: int = 3) -> tuple[str, str]:
-    return (_num(ci.get("low"), digits), _num(ci.get("high"), digits)) if ci else (NO_VALUE, NO_VALUE)
+def _ci(ci: Mapping[str, Any] | None, digits: int = 3) -> str:
+    return f"[{_num(ci.get('low'), digits)}, {_num(ci.get('high'), digits)}]" if ci else NO_VALUE
+
+
+def parse_ci(text: str) -> tuple[float, float] | None:
+    """(low, high) of a CI cell (``"[0.012, 0.034]"``), ``None`` for an empty one."""
+    if not text.startswith("["):
+        return None
+    low, high = text.strip("[]").split(",")
+    return float(low), float(high)
 
 
 def _insufficient(result: Mapping[str, Any]) -> bool:
@@ -188,11 +195,11 @@ def _insufficient_row(name: str, direction: str, measure: str, result: Mapping[s
     from nlpsuite.evaluation.audit.statistics import INSUFFICIENT
 
     return [name, direction, measure, str(result.get("n_inputs", NO_VALUE)), INSUFFICIENT, NO_VALUE, NO_VALUE,
-            NO_VALUE, NO_VALUE, f"fewer than {result.get('min_inputs')} inputs"]
+            f"fewer than {result.get('min_inputs')} inputs"]
 
 
 def disparity_rows(results: Mapping[str, Any]) -> list[list[str]]:
-    """Per perturbation and direction: flip rate (Wilson CI) with McNemar's p (raw and Holm-adjusted) for
+    """Per perturbation and direction: flip rate (Wilson CI) with McNemar's p (and Holm-adjusted) for
     labels, mean change with its bootstrap CI for scores, swap-back chrF and cosine for generated text."""
     from nlpsuite.evaluation.audit.statistics import excludes_zero
 
@@ -211,7 +218,7 @@ def disparity_rows(results: Mapping[str, Any]) -> list[list[str]]:
                 else:
                     verdict = "no significant shift"
                 rows.append([name, direction, measure, str(r.get("n_inputs")), _num(flip.get("value")),
-                             *_ci(flip.get("ci")), _p(test.get("p_value")), _p(test.get("p_holm")), verdict])
+                             _ci(flip.get("ci")), f"{_p(test.get('p_value'))} ({_p(test.get('p_holm'))})", verdict])
         for score, block in (section.get("scores") or {}).items():
             for direction, r in block["directions"].items():
                 measure = f"{score}: mean change"
@@ -220,7 +227,7 @@ def disparity_rows(results: Mapping[str, Any]) -> list[list[str]]:
                     continue
                 verdict = "FLAGGED: CI excludes 0" if excludes_zero(r.get("ci")) else "CI includes 0"
                 rows.append([name, direction, measure, str(r.get("n_inputs")), _num(r.get("mean_change"), 4),
-                             *_ci(r.get("ci"), 4), NO_VALUE, NO_VALUE, verdict])
+                             _ci(r.get("ci"), 4), NO_VALUE, verdict])
         for field, block in (section.get("text") or {}).items():
             for direction, r in block["directions"].items():
                 if _insufficient(r):
@@ -236,8 +243,8 @@ def disparity_rows(results: Mapping[str, Any]) -> list[list[str]]:
                     verdict = (f"{_num(same.get('value'))} identical after swap-back" if same else "") + \
                         (f"; gendered terms faithful {_num(faithful.get('value'))}" if faithful else "")
                     rows.append([name, direction, f"{field}: {label}", str(r.get("n_inputs")),
-                                 _num(measured.get("mean"), digits), *_ci(measured.get("ci"), digits),
-                                 NO_VALUE, NO_VALUE, verdict])
+                                 _num(measured.get("mean"), digits), _ci(measured.get("ci"), digits),
+                                 NO_VALUE, verdict])
     return rows
 
 
@@ -250,11 +257,10 @@ def group_rows(results: Mapping[str, Any]) -> list[list[str]]:
     for name, section in (results.get("perturbations") or {}).items():
         for key, metric in (section.get("group_metrics") or {}).items():
             difference = metric.get("difference") or {}
-            low, high = _ci(difference.get("ci"))
-            between = f"{_num(difference.get('value'))} [{low}, {high}]" if difference else NO_VALUE
+            between = f"{_num(difference.get('value'))} {_ci(difference.get('ci'))}" if difference else NO_VALUE
             for index, (group, entry) in enumerate((metric.get("by_group") or {}).items()):
                 value = INSUFFICIENT if _insufficient(entry) else _num(entry.get("value"))
-                rows.append([name, key, group, value, *_ci(entry.get("ci")), str(entry.get("n_inputs", NO_VALUE)),
+                rows.append([name, key, group, value, _ci(entry.get("ci")), str(entry.get("n_inputs", NO_VALUE)),
                              between if index == 0 else "", (metric.get("worst_group") or NO_VALUE) if index == 0 else ""])
     return rows
 
