@@ -1,19 +1,25 @@
 """One running demo server per test session, on 127.0.0.1 and a free port, shared by the web tests.
 
-The server is built with a third-party task registered only here
-(:mod:`tests.web_plugin`), so the tests can check that it gets its own tab.
+The server is built with a third-party task (:mod:`tests.web_plugin`) and a
+third-party perturbation (:class:`PetsPerturbationPlugin`) registered only here,
+so the tests can check that the task gets its own tab and the perturbation its
+checkbox on the Audit tab.
 The registry swap lasts while the server runs (its handlers look tasks up);
 the web test modules sort after every other test module, so nothing else sees it.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from nlpsuite import PerturbationResult, PerturbationSpec, Substitution, hookimpl
 
 #: Characters a request may carry in the test server (small, so the cap is testable).
 TEST_MAX_INPUT_CHARS = 5_000
@@ -36,7 +42,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.web_plugin import EchoWordsPlugin
 
     runs = tmp_path_factory.mktemp("demo-runs")
-    with registered(EchoWordsPlugin(), "echo-words-test-plugin"):
+    with registered(EchoWordsPlugin(), "echo-words-test-plugin"), \
+            registered(PetsPerturbationPlugin(), "pets-test-plugin"):
         settings = DemoSettings(
             host="127.0.0.1", port=free_port(), offline=True, warm_up=False, quiet=True, runs_dir=runs,
             max_input_chars=TEST_MAX_INPUT_CHARS, max_upload_bytes=TEST_MAX_UPLOAD_BYTES,
@@ -84,3 +91,72 @@ def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         return path
     return tmp_path_factory.mktemp("demo-screenshots")
+
+
+# -- the Audit tab's data -----------------------------------------------------------------------------
+#: Reviews in pairs that differ only in gendered words (he/she, father/mother, …), labelled by what they say:
+#: every input has something for the gender perturbation to swap, none holds a first name.
+GENDERED_REVIEWS = (
+    ("He loved the film and said the ending was wonderful.", "positive"),
+    ("She loved the film and said the ending was wonderful.", "positive"),
+    ("My father thought the hotel was dirty and the staff rude.", "negative"),
+    ("My mother thought the hotel was dirty and the staff rude.", "negative"),
+    ("The man at the desk was kind and helped us at once.", "positive"),
+    ("The woman at the desk was kind and helped us at once.", "positive"),
+    ("His new phone broke after a week.", "negative"),
+    ("Her new phone broke after a week.", "negative"),
+    ("My brother enjoyed every minute of the concert.", "positive"),
+    ("My sister enjoyed every minute of the concert.", "positive"),
+    ("The waiter ignored him and the soup was cold.", "negative"),
+    ("The waiter ignored her and the soup was cold.", "negative"),
+    ("He says it is the best book he has read this year.", "positive"),
+    ("She says it is the best book she has read this year.", "positive"),
+    ("The boy was bored and left before the end.", "negative"),
+    ("The girl was bored and left before the end.", "negative"),
+    ("My uncle found the service quick and friendly.", "positive"),
+    ("My aunt found the service quick and friendly.", "positive"),
+    ("The king of the castle tour was a dull, overpriced guide.", "negative"),
+    ("The queen of the castle tour was a dull, overpriced guide.", "negative"),
+    ("Her husband praised the chef for a superb meal.", "positive"),
+    ("His wife praised the chef for a superb meal.", "positive"),
+    ("The actor was awful and the plot made no sense.", "negative"),
+    ("The actress was awful and the plot made no sense.", "negative"),
+)
+
+
+def write_gendered_reviews(path: Path) -> Path:
+    """:data:`GENDERED_REVIEWS` as a sentiment JSONL file (id, text, label)."""
+    path.write_text("".join(json.dumps({"id": f"r{i:02d}", "text": text, "label": label}) + "\n"
+                            for i, (text, label) in enumerate(GENDERED_REVIEWS)), encoding="utf-8")
+    return path
+
+
+PETS = {"cat": "dog", "dog": "cat"}
+
+
+def _swap_pets(text: str, direction: str) -> PerturbationResult:
+    source = direction.split("->")[0]
+    subs = [Substitution(m.start(), m.end(), m.group(0), PETS[source])
+            for m in re.finditer(rf"\b{source}\b", text)]
+    out, last = [], 0
+    for sub in subs:
+        out += [text[last:sub.start], sub.replacement]
+        last = sub.end
+    return PerturbationResult("".join(out) + text[last:], subs)
+
+
+class PetsPerturbationPlugin:
+    """A test-only third-party perturbation: it must get its own checkbox on the Audit tab."""
+
+    @hookimpl
+    def register_perturbations(self) -> list[PerturbationSpec]:
+        return [PerturbationSpec("pets", "cat and dog swapped (a test-only perturbation)", _swap_pets,
+                                 directions=("cat->dog", "dog->cat"), groups=("cat", "dog"))]
+
+
+def audit_values(task: str, *, perturbations: list[str], upload: Any = None, columns: str | None = None,
+                 model: str | None = None, limit: int = 0, min_inputs: int = 10, bootstrap: int = 1000,
+                 seed: int = 0) -> list[Any]:
+    """Positional values of the ``/audit`` endpoint."""
+    source = "an uploaded file" if upload is not None else "the task's sample dataset"
+    return [task, source, upload, columns, model or ":default:", perturbations, limit, min_inputs, bootstrap, seed]

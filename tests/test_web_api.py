@@ -29,7 +29,7 @@ def test_every_task_has_its_own_endpoint(demo_client):
     for spec in get_tasks():
         assert f"/{endpoint_name(spec)}" in endpoints  # generation-reference is /generation_reference
     assert f"/{THIRD_PARTY}" in endpoints
-    assert "/evaluate" in endpoints
+    assert "/evaluate" in endpoints and "/audit" in endpoints
 
 
 def test_sentiment_gives_a_label_with_scores_and_names_the_model_used(demo_client):
@@ -42,6 +42,18 @@ def test_sentiment_gives_a_label_with_scores_and_names_the_model_used(demo_clien
     assert "all-MiniLM-L6-v2" in model and "Fallback" in model  # offline: the embedded model, said so
     details = output_of("sentiment", values, "details")
     assert details["model"]["fallback"] is True
+
+
+def test_the_page_opens_on_the_sentiment_tab_whose_examples_the_embedded_model_gets_right(demo_client):
+    from nlpsuite.registry import get_task
+
+    tabs = [c["props"].get("label") for c in demo_client.config["components"] if c.get("type") == "tabitem"]
+    assert tabs[0] == "sentiment" and tabs[-2:] == ["Evaluate", "Audit"]
+    # the examples as a newcomer clicks them: positive, negative, and a mixed review that ends well
+    examples = [example["text"] for example in get_task("sentiment").examples]
+    labels = [output_of("sentiment", call_task(demo_client, "sentiment", text=text), "label")["label"]
+              for text in examples]
+    assert labels == ["positive", "negative", "positive"]
 
 
 def test_classification_takes_candidate_labels_from_a_textbox(demo_client):
@@ -111,6 +123,24 @@ def test_a_task_that_can_stream_streams_its_partial_outputs(demo_client):
     texts = [output_of(THIRD_PARTY, list(partial), "text") for partial in job.outputs()]
     assert texts[-1] == output_of(THIRD_PARTY, list(final), "text") == "ONE TWO THREE FOUR"
     assert "ONE" in texts and "ONE TWO" in texts  # partial outputs arrived before the final one
+
+
+def test_the_generation_tab_streams_a_tiny_causal_lms_continuation(demo_client, tiny_causal_lm):
+    from nlpsuite.registry import get_task
+    from nlpsuite.web.task_form import TaskForm
+    from nlpsuite.web.task_tab import endpoint_name
+
+    spec = get_task("generation")
+    assert "stream" in spec.capabilities
+    values = TaskForm(spec).values_for({"prompt": spec.examples[0]["prompt"], "model": str(tiny_causal_lm)})
+    job = demo_client.submit(*values, api_name=f"/{endpoint_name(spec)}")
+    final = job.result(timeout=120)
+    texts = [output_of("generation", list(partial), "text") for partial in job.outputs()]
+    assert texts[-1] == output_of("generation", list(final), "text") == "and runs into the woods."
+    assert texts[:2] == ["and", "and runs"]  # partial outputs, token by token, before the final one
+    assert all(later.startswith(earlier.rstrip(".")) for earlier, later in zip(texts, texts[1:]))
+    assert "tiny" in output_of("generation", list(final), "model").lower() or str(tiny_causal_lm.name) in \
+        output_of("generation", list(final), "model")
 
 
 def test_errors_reach_the_user_as_messages_with_a_hint(demo_client):

@@ -109,3 +109,37 @@ def test_sentiment_and_evaluate_in_a_real_browser(page, demo_server, tmp_path_fa
     expect(page.locator("#translation-notice")).to_contain_text("no embedded model", timeout=30_000)
     page.screenshot(path=str(shots / "04-translation-tab.png"), full_page=True)
     assert not page.outside_requests  # type: ignore[attr-defined]
+
+
+def test_an_audit_in_a_real_browser(page, demo_server, tmp_path_factory):
+    from playwright.sync_api import expect
+
+    from tests.fixtures_web import write_gendered_reviews
+
+    shots = shots_dir(tmp_path_factory)
+    data = write_gendered_reviews(tmp_path_factory.mktemp("browser-audit") / "gendered-reviews.jsonl")
+    page.goto(demo_server.url, wait_until="networkidle")
+    page.get_by_role("tab", name="Audit").click()
+    expect(page.locator("#audit-task input")).to_have_value("sentiment", timeout=30_000)  # the first task
+    boxes = page.locator("#audit-perturbations")
+    expect(boxes.get_by_label("gender", exact=False).first).to_be_checked()
+    page.locator("#audit-source").get_by_text("an uploaded file").click()
+    page.locator("#audit-upload input[type=file]").set_input_files(str(data))
+    expect(page.locator("#audit-upload")).to_contain_text("gendered-reviews.jsonl", timeout=30_000)
+    page.locator("#audit-run").click()
+    table = page.locator("#audit-disparity")
+    try:
+        expect(table).to_contain_text("flip rate", timeout=180_000)
+    finally:
+        page.screenshot(path=str(shots / "05-audit.png"), full_page=True)
+    text = table.inner_text()
+    assert "male->female" in text and "female->male" in text and "insufficient evidence" in text  # names: none
+    expect(page.locator("#audit-groups")).to_contain_text("accuracy", timeout=30_000)
+    pairs = page.locator("#audit-pairs")
+    expect(pairs.locator("del").first).to_be_visible(timeout=30_000)
+    expect(pairs.locator("ins").first).to_be_visible()
+    downloads = page.locator("#audit-files").inner_text().replace("\n", "")  # the name is split at its suffix
+    assert "audit.json" in downloads and "audit.html" in downloads
+    page.locator("#audit-disparity").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "05-audit.png"), full_page=True)
+    assert not page.outside_requests  # type: ignore[attr-defined]

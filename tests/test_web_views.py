@@ -118,3 +118,21 @@ def test_unknown_tasks_are_refused_before_gradio_loads():
 
     with pytest.raises(UsageError, match="unknown task"):
         selected_tasks(["sentimnet"])
+
+
+def test_tabs_follow_the_declared_order_rule_and_open_on_a_built_in_task():
+    from nlpsuite.registry import get_tasks
+    from nlpsuite.web.app import selected_tasks
+    from nlpsuite.web.tab_order import tab_order_key
+
+    shown = selected_tasks()
+    keys = [tab_order_key(spec) for spec in shown]
+    assert keys == sorted(keys) and len(shown) == len(get_tasks())
+    first = shown[0]
+    # the first tab answers offline, has examples and shows a label: a newcomer can click an example and read it
+    assert first.fallback_model and first.examples and kinds(first.name)[0] == "label"
+    assert first.name == "sentiment"  # what the rule gives for the built-in tasks today
+    builtin = [not key[0] for key in keys]
+    assert builtin == sorted(builtin, reverse=True)  # every built-in task before any third party's
+    # naming tasks keeps the order given
+    assert [s.name for s in selected_tasks(("translation", "sentiment"))] == ["translation", "sentiment"]

@@ -9,7 +9,9 @@ Modules, one job each:
 * :mod:`~nlpsuite.web.output_views` — how a task's declared outputs are shown, and their values;
 * :mod:`~nlpsuite.web.user_errors` — every failure as a readable message, never a traceback;
 * :mod:`~nlpsuite.web.task_tab` — a task's tab, from its :class:`~nlpsuite.specs.TaskSpec` alone;
+* :mod:`~nlpsuite.web.tab_order` — the declared rule that orders the task tabs (the page opens on the first);
 * :mod:`~nlpsuite.web.evaluation_view` / :mod:`~nlpsuite.web.evaluate_tab` — the harness in the browser;
+* :mod:`~nlpsuite.web.audit_view` / :mod:`~nlpsuite.web.audit_tab` — the counterfactual audit in the browser;
 * :mod:`~nlpsuite.web.app` — the Blocks app and how it is served.
 
 Importing this package does not import gradio or torch; only building the app does.

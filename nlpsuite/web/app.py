@@ -1,4 +1,5 @@
-"""The demo's Blocks app: one tab per registered task, then the tool tabs (Evaluate; Audit to come)."""
+"""The demo's Blocks app: one tab per registered task (in :mod:`~nlpsuite.web.tab_order`), then the tool tabs
+(Evaluate, Audit)."""
 
 from __future__ import annotations
 
@@ -15,25 +16,31 @@ TITLE = "nlpsuite demo"
 CSS = """
 .nlpsuite-plot h4 { margin: 0.8em 0 0.2em; }
 .nlpsuite-plot svg { max-width: 100%; height: auto; }
+.nlpsuite-pairs td, .nlpsuite-pairs th { vertical-align: top; padding: 0.25em 0.5em; text-align: left; }
+.nlpsuite-pairs del { background: #fdd; color: inherit; }
+.nlpsuite-pairs ins { background: #dfd; color: inherit; text-decoration: none; }
 """
 
-#: Tabs after the task tabs: ``builder(runner, task_names)`` renders one inside the open ``gr.Tabs``.
-#: The counterfactual Audit tab (being built with the audit issue) goes here, after Evaluate, as
-#: ``nlpsuite.web.audit_tab.build_audit_tab``; it gets the same runner (session, limits, model locks).
+#: Tabs after the task tabs: ``builder(runner, task_names)`` renders one inside the open ``gr.Tabs``;
+#: each gets the same runner (session, limits, model locks).
 ToolTab = Callable[[TaskRunner, tuple[str, ...]], None]
 
 
 def tool_tabs() -> list[ToolTab]:
+    from nlpsuite.web.audit_tab import build_audit_tab
     from nlpsuite.web.evaluate_tab import build_evaluate_tab
 
-    return [build_evaluate_tab]
+    return [build_evaluate_tab, build_audit_tab]
 
 
 def selected_tasks(names: Sequence[str] = ()) -> list[TaskSpec]:
-    """The registered tasks to show (all when ``names`` is empty), refusing unknown names."""
+    """The registered tasks to show: all in tab order when ``names`` is empty, else those named, in the
+    order given; unknown names are refused."""
+    from nlpsuite.web.tab_order import ordered_tasks
+
     tasks = get_tasks()
     if not names:
-        return tasks
+        return ordered_tasks(tasks)
     known = {t.name: t for t in tasks}
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES, evaluable_tasks, run_evaluation
+from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES, evaluable_tasks, readable_size, run_evaluation
 from nlpsuite.web.task_form import DEFAULT_MODEL_CHOICE
 from nlpsuite.web.task_runner import TaskRunner
 from nlpsuite.web.task_tab import MODEL_INFO, model_choices
@@ -32,7 +32,7 @@ def build_evaluate_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> 
                                    elem_id="evaluate-task")
                 source = gr.Radio(choices=[SAMPLE, UPLOADED], value=SAMPLE, label="Dataset", elem_id="evaluate-source")
                 upload = gr.File(label=f"Dataset file ({', '.join(UPLOAD_SUFFIXES)}; at most "
-                                 f"{runner.settings.max_upload_bytes / 2**20:.0f} MB)", file_types=list(UPLOAD_SUFFIXES),
+                                 f"{readable_size(runner.settings.max_upload_bytes)})", file_types=list(UPLOAD_SUFFIXES),
                                  type="filepath", visible=False)
                 columns = gr.Textbox(label="Columns (optional)", visible=False,
                                      info="field=column pairs when the file's column names differ, e.g. text=review,label=stars")

@@ -25,9 +25,20 @@ UPLOAD_SUFFIXES = (".jsonl", ".csv", ".tsv")
 _SVG = re.compile(r"<h2>(.*?)</h2>(?:(?!<h2>).)*?(<svg\b.*?</svg>)", re.S)
 
 
+def readable_size(n_bytes: int) -> str:
+    """``5 MB``, ``64 KB``: a size cap as a person reads it."""
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if n_bytes >= scale:
+            value = n_bytes / scale
+            return f"{value:.0f} {unit}" if value.is_integer() or value >= 10 else f"{value:.1f} {unit}"
+    return f"{n_bytes} bytes"
+
+
 def evaluable_tasks(names: tuple[str, ...] = ()) -> list[TaskSpec]:
-    """Tasks with metrics (an evaluation of a task without any would have nothing to show)."""
-    return [s for s in get_tasks() if s.metrics and (not names or s.name in names)]
+    """Tasks with metrics (an evaluation of a task without any would have nothing to show), in tab order."""
+    from nlpsuite.web.tab_order import ordered_tasks
+
+    return ordered_tasks(s for s in get_tasks() if s.metrics and (not names or s.name in names))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -85,15 +85,24 @@ class TaskRunner:
 
     @contextmanager
     def _model_lock(self, loaded: LoadedTask) -> Iterator[None]:
-        with self._locks_lock:
-            lock = self._locks.setdefault(loaded.model.source, threading.Lock())
-        with lock:
+        with self.holding(loaded.model.source):
             yield
 
     @contextmanager
-    def using(self, loaded: LoadedTask) -> Iterator[LoadedTask]:
-        """Hold ``loaded``'s model for a call (the Evaluate tab runs the harness inside this)."""
-        with self._model_lock(loaded):
+    def holding(self, *sources: str) -> Iterator[None]:
+        """Hold the locks of the models at ``sources`` (always taken in one order, so two calls never deadlock)."""
+        with self._locks_lock:
+            locks = [self._locks.setdefault(source, threading.Lock()) for source in sorted(set(sources))]
+        with ExitStack() as stack:
+            for lock in locks:
+                stack.enter_context(lock)
+            yield
+
+    @contextmanager
+    def using(self, loaded: LoadedTask, *also: str) -> Iterator[LoadedTask]:
+        """Hold ``loaded``'s model (and the models at ``also``) for a call: the Evaluate and Audit tabs run
+        the harness inside this."""
+        with self.holding(loaded.model.source, *also):
             yield loaded
 
     # -- running ------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ DEFAULT_MODEL = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 FALLBACK_MODEL = "all-MiniLM-L6-v2"
 SAMPLE_DATASET = "sentiment-sample"
 NLPSUITE_PLUGIN_API = "1.0"
+# each is labelled as written by the embedded model too (the demo shows these first)
 EXAMPLES = (
-    {"text": "The staff were friendly and the room was spotless."},
-    {"text": "The battery died after two days and support never answered."},
+    {"text": "The hotel staff were friendly and our room was lovely."},
+    {"text": "Terrible service: we waited an hour and the food was cold."},
     {"text": "A slow start, but the last hour is wonderful."},
 )
 
