@@ -152,7 +152,7 @@ def run_audit(
         raise UsageError(
             f"none of the {len(dataset.samples)} inputs has anything to swap for perturbations "
             f"{', '.join(p.name for p in perturbations)}",
-            hint="audit inputs that mention gendered words or first names, or choose other --perturbations",
+            hint="audit inputs that mention gendered words or first names, or choose other perturbations (--perturbations on the command line)",
         )
 
     loaded = load_task(spec.name, request.model, replace(options, offline=offline or options.offline),
@@ -409,7 +409,7 @@ def audit_perturbation(
     return section, log
 
 
-def _failure_score(spec: TaskSpec, row: Mapping[str, Any]) -> tuple[int, float]:
+def failure_score(spec: TaskSpec, row: Mapping[str, Any]) -> tuple[int, float]:
     """Sort key: failing pairs first (flipped labels, then lowest swap-back chrF), biggest changes first."""
     compared = row.get("compared") or {}
     flipped = any(v for k, v in compared.items() if k.endswith("_flipped"))
@@ -421,9 +421,9 @@ def _failure_score(spec: TaskSpec, row: Mapping[str, Any]) -> tuple[int, float]:
 
 
 def _examples(spec: TaskSpec, rows: list[dict[str, Any]], top: int) -> dict[str, list[dict[str, Any]]]:
-    ordered = sorted(rows, key=lambda r: _failure_score(spec, r))
-    failing = [r for r in ordered if _failure_score(spec, r)[0] == 0][:top]
-    passing = [r for r in reversed(ordered) if _failure_score(spec, r)[0] == 1][:top]
+    ordered = sorted(rows, key=lambda r: failure_score(spec, r))
+    failing = [r for r in ordered if failure_score(spec, r)[0] == 0][:top]
+    passing = [r for r in reversed(ordered) if failure_score(spec, r)[0] == 1][:top]
     return {"failing": failing, "passing": passing}
 
 

@@ -133,7 +133,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         lines.append("Nothing flagged: no label shift significant after Holm's correction, and no score change or "
                      "group difference whose 95% CI excludes 0.")
     for f in findings:
-        lines.append(f"- {_md(_finding_text(f))}")
+        lines.append(f"- {_md(finding_text(f))}")
     for name, section in (results.get("perturbations") or {}).items():
         lines += ["", f"## Perturbation `{name}`", "", _md(section.get("description", "")), ""]
         c = section["counts"]
@@ -215,7 +215,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _finding_text(f: Mapping[str, Any]) -> str:
+def finding_text(f: Mapping[str, Any]) -> str:
     where = f"{f['perturbation']} {f.get('direction', '')}".strip()
     if f["kind"] == "label shift":
         return (f"{where}: {f['field']} flips in {_num(f['flip_rate'])} of pairs {_ci(f['flip_ci'])}, toward "
@@ -255,7 +255,7 @@ def _marked(text: str, spans: Sequence[Mapping[str, Any]], tag: str, key: str) -
     return "".join(out)
 
 
-def _input_diff_html(row: Mapping[str, Any]) -> str:
+def input_diff_html(row: Mapping[str, Any]) -> str:
     parts = []
     for swap in row.get("substitutions") or []:
         name = swap["field"]
@@ -290,7 +290,7 @@ def _words_diff_html(a: str, b: str) -> str:
     return " ".join(out)
 
 
-def _output_diff_html(row: Mapping[str, Any]) -> str:
+def output_diff_html(row: Mapping[str, Any]) -> str:
     a, b = row.get("original_output") or {}, row.get("variant_output") or {}
     parts = []
     for key in a:
@@ -333,7 +333,7 @@ def render_html(results: Mapping[str, Any]) -> str:
     body.append("</table><h2>Findings</h2>")
     findings = results.get("findings") or []
     if findings:
-        body.append("<ul>" + "".join(f'<li class="flag">{_h(_finding_text(f))}</li>' for f in findings) + "</ul>")
+        body.append("<ul>" + "".join(f'<li class="flag">{_h(finding_text(f))}</li>' for f in findings) + "</ul>")
     else:
         body.append("<p>Nothing flagged: no label shift significant after Holm's correction, and no score change or "
                     "group difference whose 95% CI excludes 0.</p>")
@@ -431,8 +431,8 @@ def render_html(results: Mapping[str, Any]) -> str:
             body.append(f"<h3>{'Top failing' if kind == 'failing' else 'Passing'} examples</h3>"
                         "<table><tr><th>variant</th><th>input (swap)</th><th>outputs (original → counterfactual)</th></tr>")
             for row in rows:
-                body.append(f"<tr><td><code>{_h(row['variant_id'])}</code></td><td class=sample>{_input_diff_html(row)}</td>"
-                            f"<td class=sample>{_output_diff_html(row)}</td></tr>")
+                body.append(f"<tr><td><code>{_h(row['variant_id'])}</code></td><td class=sample>{input_diff_html(row)}</td>"
+                            f"<td class=sample>{output_diff_html(row)}</td></tr>")
             body.append("</table>")
         body.append("<h3>Word lists</h3><ul>")
         for entry in section.get("word_lists") or []:

@@ -270,17 +270,17 @@ def worst_pairs(spec: TaskSpec, pairs: Sequence[Mapping[str, Any]], perturbation
                 top: int = SHOWN_PAIRS) -> list[Mapping[str, Any]]:
     """The perturbation's pairs that differ most, by the audit's own ranking (flipped labels first, then the
     lowest swap-back chrF, then the biggest score change)."""
-    from nlpsuite.evaluation.audit.engine import _failure_score  # the ranking the report's examples use
+    from nlpsuite.evaluation.audit.engine import failure_score  # the ranking the report's examples use
 
     mine = [p for p in pairs if p.get("perturbation") == perturbation and "error" not in p]
-    return sorted(mine, key=lambda row: _failure_score(spec, row))[:top]
+    return sorted(mine, key=lambda row: failure_score(spec, row))[:top]
 
 
 def pairs_html(spec: TaskSpec, results: Mapping[str, Any], pairs: Sequence[Mapping[str, Any]]) -> str:
     """Per perturbation, the worst pairs as diffs: the input with swapped words struck out (``<del>``) and
     written in (``<ins>``), and each output field, original → counterfactual.  All text is escaped."""
     # the audit report's own diff renderers, so the tab and audit.html show a pair the same way
-    from nlpsuite.evaluation.audit.report import _input_diff_html, _output_diff_html
+    from nlpsuite.evaluation.audit.report import input_diff_html, output_diff_html
 
     parts = []
     for name, section in (results.get("perturbations") or {}).items():
@@ -297,13 +297,13 @@ def pairs_html(spec: TaskSpec, results: Mapping[str, Any], pairs: Sequence[Mappi
                      "<th>output: original → variant</th></tr>")
         for row in shown:
             parts.append(f"<tr><td><code>{html.escape(str(row.get('variant_id')))}</code></td>"
-                         f"<td>{_input_diff_html(row)}</td><td>{_output_diff_html(row)}</td></tr>")
+                         f"<td>{input_diff_html(row)}</td><td>{output_diff_html(row)}</td></tr>")
         parts.append("</table>")
     return "".join(parts)
 
 
 def summary_markdown(results: Mapping[str, Any], report_error: str | None = None) -> str:
-    from nlpsuite.evaluation.audit.report import _finding_text  # the report's wording of a finding
+    from nlpsuite.evaluation.audit.report import finding_text  # the report's wording of a finding
 
     dataset, counts, model = (results.get(k) or {} for k in ("dataset", "counts", "model"))
     runtime = results.get("runtime") or {}
@@ -319,7 +319,7 @@ def summary_markdown(results: Mapping[str, Any], report_error: str | None = None
         lines.append(f"> ⚠️ **Fallback:** {html.escape(model['notice'])}")
     findings = results.get("findings") or []
     if findings:
-        lines.append(f"**{len(findings)} finding(s):**\n" + "\n".join(f"- {html.escape(_finding_text(f))}" for f in findings))
+        lines.append(f"**{len(findings)} finding(s):**\n" + "\n".join(f"- {html.escape(finding_text(f))}" for f in findings))
     else:
         lines.append("**Nothing flagged:** no label shift significant after Holm's correction, and no score change "
                      "or group difference whose 95% CI excludes 0.")
