@@ -7,37 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nlpsuite.cli.options import number_option, positive_int
 from nlpsuite.errors import UsageError
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
-    return value
-
-
-def _non_negative_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
-
-
-def _whole_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -51,11 +22,11 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ray-address", default="", metavar="ADDRESS",
                        help="auto (the cluster this machine belongs to), ray://HEAD:10001 (Ray Client), "
                        "or empty: a private local Ray on loopback (default)")
-    group.add_argument("--num-workers", type=_whole_number, default=2, metavar="N",
+    group.add_argument("--num-workers", type=positive_int, default=2, metavar="N",
                        help="Ray actors, each holding one copy of the model (default 2)")
-    group.add_argument("--cpus-per-worker", type=_positive_number, default=1.0, metavar="N",
+    group.add_argument("--cpus-per-worker", type=number_option(float, 0, above=True), default=1.0, metavar="N",
                        help="CPUs reserved per actor; also its torch threads (default 1)")
-    group.add_argument("--gpus-per-worker", type=_non_negative_number, default=0.0, metavar="N",
+    group.add_argument("--gpus-per-worker", type=number_option(float, 0), default=0.0, metavar="N",
                        help="GPUs reserved per actor (default 0; with GPUs pass --device cuda too)")
     group.add_argument("--ray-runtime-env", default=None, metavar="JSON|FILE",
                        help="Ray runtime environment for the workers when joining a cluster, as JSON or a "

@@ -41,14 +41,32 @@ def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = 
     )
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+def number_option(kind: type, minimum: float, *, above: bool = False):
+    """An argparse ``type`` for a whole number (``kind=int``) or a number of at least ``minimum``
+    (above it, with ``above``), whose error says what was wrong."""
+    words = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+        if value < minimum or (above and value == minimum):
+            bound = f"above {minimum:g}" if above else f"at least {minimum:g}"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
+        return value
+
+    return parse
+
+
+positive_int = number_option(int, 1)
+
+
+def add_output_options(parser: argparse.ArgumentParser, default_dir: str) -> None:
+    """``--output-dir`` and ``--no-cache``, for commands that write a run directory (eval, audit)."""
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-dir", "-o", help=f"run directory (default: {default_dir})")
+    out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
 
 
 def batch_size_value(text: str) -> int | str:

@@ -12,7 +12,7 @@ from nlpsuite.web.audit_view import (
     perturbation_choices,
     run_audit_view,
 )
-from nlpsuite.web.evaluate_tab import SAMPLE, UPLOADED
+from nlpsuite.web.evaluate_tab import SAMPLE, UPLOADED, wire_dataset_controls
 from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES, readable_size
 from nlpsuite.web.task_form import DEFAULT_MODEL_CHOICE
 from nlpsuite.web.task_runner import TaskRunner
@@ -73,16 +73,7 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
                 pairs = gr.HTML(label="Worst counterfactual pairs", elem_id="audit-pairs")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="audit-files")
 
-        def on_task(name: str) -> Any:
-            spec = next((s for s in specs if s.name == name), first)
-            return gr.update(choices=model_choices(spec), value=DEFAULT_MODEL_CHOICE)
-
-        def on_source(choice: str) -> Any:
-            shown = choice == UPLOADED
-            return gr.update(visible=shown), gr.update(visible=shown)
-
-        task.change(on_task, inputs=task, outputs=model, api_visibility="private")
-        source.change(on_source, inputs=source, outputs=[upload, columns], api_visibility="private")
+        wire_dataset_controls(specs, first, task=task, model=model, source=source, upload=upload, columns=columns)
 
         def audit(task_name: str, source_choice: str, upload_path: str | None, columns_text: str | None,
                   model_choice: str | None, chosen: list[str] | None, limit_value: float | None,

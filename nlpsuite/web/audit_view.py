@@ -20,7 +20,7 @@ from typing import Any
 from nlpsuite.errors import UsageError
 from nlpsuite.registry import get_perturbations, get_tasks
 from nlpsuite.specs import PerturbationSpec, TaskSpec
-from nlpsuite.web.evaluation_view import check_upload
+from nlpsuite.web.evaluation_view import chosen_dataset
 from nlpsuite.web.task_form import TaskRequest
 from nlpsuite.web.task_runner import TaskRunner
 
@@ -101,7 +101,6 @@ def run_audit_view(
     from nlpsuite.evaluation.audit import AuditRequest, run_audit
     from nlpsuite.evaluation.audit.engine import DEFAULT_EMBEDDING_MODEL, TEXT_TYPES
     from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
-    from nlpsuite.evaluation.dataset_files import file_sha256
     from nlpsuite.models.reference import parse_model_reference
     from nlpsuite.registry import get_task
 
@@ -113,13 +112,7 @@ def run_audit_view(
     unknown = [p for p in chosen if p not in known]
     if unknown:
         raise UsageError(f"unknown perturbation(s) {', '.join(unknown)}", hint=f"choose from {', '.join(sorted(known))}")
-    if upload is not None:
-        path = check_upload(upload, runner.settings.max_upload_bytes)
-        dataset, identity = str(path), f"upload:{file_sha256(path)}"
-    elif spec.sample_dataset:
-        dataset = identity = spec.sample_dataset
-    else:
-        raise UsageError(f"task {task!r} has no sample dataset", hint="upload a JSONL or CSV file")
+    dataset, identity = chosen_dataset(spec, upload, runner.settings.max_upload_bytes)
     if limit is not None and limit < 1:
         raise UsageError(f"limit {limit} must be at least 1", hint="leave it at 0 to audit every input")
     if settings.n_bootstrap < 0 or settings.min_inputs < 1:

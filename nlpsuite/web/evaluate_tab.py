@@ -48,16 +48,7 @@ def build_evaluate_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> 
                 plots = gr.HTML(elem_id="evaluate-plots")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="evaluate-files")
 
-        def on_task(name: str) -> Any:
-            spec = next((s for s in specs if s.name == name), first)
-            return gr.update(choices=model_choices(spec), value=DEFAULT_MODEL_CHOICE)
-
-        def on_source(choice: str) -> Any:
-            shown = choice == UPLOADED
-            return gr.update(visible=shown), gr.update(visible=shown)
-
-        task.change(on_task, inputs=task, outputs=model, api_visibility="private")
-        source.change(on_source, inputs=source, outputs=[upload, columns], api_visibility="private")
+        wire_dataset_controls(specs, first, task=task, model=model, source=source, upload=upload, columns=columns)
 
         def evaluate(task_name: str, source_choice: str, upload_path: str | None, columns_text: str | None,
                      model_choice: str | None, limit_value: float | None,
@@ -82,3 +73,21 @@ def build_evaluate_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> 
             outputs=[summary, metrics, plots, files], api_name="evaluate", concurrency_limit=1,
             concurrency_id="evaluate",
         )
+
+
+def wire_dataset_controls(specs: Any, first: Any, *, task: Any, model: Any, source: Any, upload: Any,
+                          columns: Any) -> None:
+    """The task → model choices and dataset source → upload controls of the Evaluate and Audit tabs."""
+    import gradio as gr
+
+    def on_task(name: str) -> Any:
+        spec = next((s for s in specs if s.name == name), first)
+        return gr.update(choices=model_choices(spec), value=DEFAULT_MODEL_CHOICE)
+
+    def on_source(choice: str) -> Any:
+        shown = choice == UPLOADED
+        return gr.update(visible=shown), gr.update(visible=shown)
+
+    task.change(on_task, inputs=task, outputs=model, api_visibility="private")
+    source.change(on_source, inputs=source, outputs=[upload, columns], api_visibility="private")
+

@@ -72,6 +72,18 @@ def _run_dir(runner: TaskRunner, spec: TaskSpec, dataset: str, model: str | None
     return Path(runner.settings.runs_dir) / f"{spec.name}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
 
 
+def chosen_dataset(spec: Any, upload: Any, max_upload_bytes: int) -> tuple[str, str]:
+    """(dataset reference, identity for the cache) from an upload (checked, read as data only) or the task's sample."""
+    from nlpsuite.evaluation.dataset_files import file_sha256
+
+    if upload is not None:
+        path = check_upload(upload, max_upload_bytes)
+        return str(path), f"upload:{file_sha256(path)}"
+    if spec.sample_dataset:
+        return spec.sample_dataset, spec.sample_dataset
+    raise UsageError(f"task {spec.name!r} has no sample dataset", hint="upload a JSONL or CSV file")
+
+
 def run_evaluation(
     runner: TaskRunner,
     task: str,
@@ -82,7 +94,6 @@ def run_evaluation(
     columns: str | None = None,
 ) -> EvalView:
     """Evaluate ``task`` on its sample dataset (or ``upload``) with ``model`` (``None``: the task default)."""
-    from nlpsuite.evaluation.dataset_files import file_sha256
     from nlpsuite.evaluation.runner import EvalRequest, run_eval
     from nlpsuite.registry import get_task
 
@@ -90,13 +101,7 @@ def run_evaluation(
     if not spec.metrics:
         raise UsageError(f"task {task!r} declares no metrics, so there is nothing to evaluate",
                          hint="pick a task with metrics")
-    if upload is not None:
-        path = check_upload(upload, runner.settings.max_upload_bytes)
-        dataset, identity = str(path), f"upload:{file_sha256(path)}"
-    elif spec.sample_dataset:
-        dataset = identity = spec.sample_dataset
-    else:
-        raise UsageError(f"task {task!r} has no sample dataset", hint="upload a JSONL or CSV file")
+    dataset, identity = chosen_dataset(spec, upload, runner.settings.max_upload_bytes)
     if limit is not None and limit < 1:
         raise UsageError(f"limit {limit} must be at least 1", hint="leave it empty to use every sample")
     request = EvalRequest(

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
-from nlpsuite.cli.options import add_model_options, command_session, notifier, positive_int, task_options_from
+from nlpsuite.cli.options import add_model_options, add_output_options, command_session, notifier, positive_int, task_options_from
 from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
 
 HELP = "counterfactual bias audit: run a task on inputs and on gender/name-swapped variants, and compare the outputs"
@@ -43,9 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        help="encoder for swap-back cosine of text outputs (default all-MiniLM-L6-v2; 'none': off)")
     audit.add_argument("--examples", type=positive_int, default=5, metavar="N",
                        help="failing and passing examples shown per perturbation (default 5)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--output-dir", "-o", help="audit directory (default: nlpsuite-runs/audit-<task>-<dataset>-<model>-<hash>)")
-    out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
+    add_output_options(parser, "nlpsuite-runs/audit-<task>-<dataset>-<model>-<hash>")
     add_model_options(parser)
     add_engine_options(parser)
 

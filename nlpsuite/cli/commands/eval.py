@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
-from nlpsuite.cli.options import add_model_options, command_session, notifier, positive_int, task_options_from
+from nlpsuite.cli.options import add_model_options, add_output_options, command_session, notifier, positive_int, task_options_from
 from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
 
 HELP = "evaluate a task's model on a dataset (cached and resumable); writes results.json, samples.jsonl and reports"
@@ -36,9 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     scoring.add_argument("--seed", type=int, default=0, help="seed for bootstrap CIs and sampling (default 0)")
     scoring.add_argument("--bootstrap", type=positive_int, default=1000, metavar="N",
                          help="bootstrap resamples for confidence intervals (default 1000)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--output-dir", "-o", help="run directory (default: nlpsuite-runs/<task>-<dataset>-<model>-<config hash>)")
-    out.add_argument("--no-cache", action="store_true", help="neither reuse nor store cached predictions")
+    add_output_options(parser, "nlpsuite-runs/<task>-<dataset>-<model>-<config hash>")
     add_model_options(parser)
     add_engine_options(parser)
 
