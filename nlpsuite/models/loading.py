@@ -159,9 +159,10 @@ def _names_missing_repository(exc: BaseException) -> bool:
     return False
 
 
-def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T]) -> T:
+def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T], *, transformers_load: bool = True) -> T:
     preflight(request, options)
-    _quiet_local_loading(request, options)
+    if transformers_load:  # importing transformers only to silence it would cost a fast loader seconds
+        _quiet_local_loading(request, options)
     try:
         return load()
     except (OSError, ValueError, ImportError, RuntimeError, KeyError) as exc:
@@ -181,6 +182,10 @@ def load_pretrained(
 ) -> tuple[Any, Any]:
     """Load ``transformers.<auto_class>`` (and its tokenizer) on the chosen device, in eval mode."""
 
+    from nlpsuite.models.encoder_runtime import loader_model_args, refuse_fast_runtime
+
+    refuse_fast_runtime(options, f"model {request.display_name} ({auto_class})")
+
     def load() -> tuple[Any, Any]:
         import transformers
 
@@ -193,7 +198,7 @@ def load_pretrained(
             dtype=torch_dtype(dtype),
             use_safetensors=None if options.allow_pickle else True,
             **kwargs,
-            **dict(options.model_args),
+            **loader_model_args(options),
         )
         model.to(device)
         model.eval()
@@ -204,7 +209,19 @@ def load_pretrained(
 
 
 def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
-    """Load a ``SentenceTransformer`` encoder on the chosen device."""
+    """Load a ``SentenceTransformer`` encoder on the chosen device.
+
+    With ``--runtime onnx`` (``options.model_args``) a BERT mean-pooling encoder is
+    run by ONNX Runtime instead (:mod:`.encoder_runtime`): the returned object has
+    the same ``encode``/``max_seq_length``/``tokenizer`` as a ``SentenceTransformer``.
+    """
+    from nlpsuite.models.encoder_runtime import runtime_choice
+
+    choice = runtime_choice(options)
+    if not choice.is_default:
+        return cached(options, cache_key(request, options, "DirectSentenceEncoder"),
+                      lambda: _guarded(request, options, lambda: _fast_sentence_encoder(request, options, choice),
+                                            transformers_load=False))
 
     def load() -> Any:
         from sentence_transformers import SentenceTransformer
@@ -222,6 +239,29 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
         )
 
     return cached(options, cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
+
+
+def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+    from nlpsuite.models.encoder_runtime import fast_encoder
+    from nlpsuite.models.integrity import file_sha256
+
+    device = resolve_device(options.device)
+    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        raise InputError(
+            f"--runtime {choice.runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
+            hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
+        )
+    directory = Path(request.source)
+    if request.kind == "hub":
+        from huggingface_hub import snapshot_download
+
+        kwargs = pretrained_kwargs(request, options)
+        directory = Path(snapshot_download(request.source, revision=request.revision,
+                                           local_files_only=kwargs["local_files_only"]))
+    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
+    weights = directory / "model.safetensors"
+    sha = known or (file_sha256(weights) if weights.is_file() else "")
+    return fast_encoder(directory, sha, choice)
 
 
 def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
