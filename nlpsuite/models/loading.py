@@ -268,8 +268,18 @@ def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
     """The model's config.json as a dict (architectures, id2label, …) without loading weights."""
 
     def load() -> dict[str, Any]:
+        kwargs = pretrained_kwargs(request, options)
+        if request.kind == "hub" and kwargs["local_files_only"]:
+            # An offline fallback starts here: knowing that the hub default is not cached needs no
+            # transformers import (seconds of a cold start), only a look into the hub cache.
+            from huggingface_hub import try_to_load_from_cache
+
+            if not isinstance(try_to_load_from_cache(request.source, "config.json", revision=request.revision), str):
+                raise OSError(f"{request.display_name} is not in the local Hugging Face cache")
+        _quiet_local_loading(request, options)
         import transformers
 
-        return transformers.AutoConfig.from_pretrained(request.source, **pretrained_kwargs(request, options)).to_dict()
+        return transformers.AutoConfig.from_pretrained(request.source, **kwargs).to_dict()
 
-    return cached(options, (request.source, request.revision, "config", options.offline), lambda: _guarded(request, options, load))
+    return cached(options, (request.source, request.revision, "config", options.offline),
+                  lambda: _guarded(request, options, load, transformers_load=False))
