@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from nlpsuite.errors import InputError, ModelSecurityError, ModelUnavailableError, NlpsuiteError
 from nlpsuite.models.device import resolve_device, resolve_dtype, torch_dtype
-from nlpsuite.models.hub_reachability import TIMEOUT_VARIABLE, hub_unreachable
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.session import session_of
 from nlpsuite.specs import TaskOptions
@@ -83,6 +82,8 @@ def pretrained_kwargs(request: ModelRequest, options: TaskOptions) -> dict[str, 
     is found unreachable (then a cached copy still loads, and a missing one fails
     at once instead of after the hub client's retries).
     """
+    from nlpsuite.models.hub_reachability import hub_unreachable
+
     local_only = options.offline or request.kind != "hub" or hub_unreachable() is not None
     kwargs: dict[str, Any] = {
         "trust_remote_code": options.trust_remote_code,
@@ -123,6 +124,9 @@ def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions)
             hint="check the model id and revision; for a private model log in with `hf auth login`",
         )
     if request.kind == "hub":
+        # imported here: urllib/http/ssl cost every command (and --help) tens of milliseconds
+        from nlpsuite.models.hub_reachability import TIMEOUT_VARIABLE, hub_unreachable
+
         unreachable = None if options.offline else hub_unreachable()
         if unreachable is not None:
             return ModelUnavailableError(
