@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml plugins/nlpsuite-keywords/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[test,demo]"
+	# demo: gradio; fast: onnxruntime + onnx (about 37 MB of wheels), so CI runs the web and --runtime onnx tests
+	$(BIN)/python -m pip install -q -e ".[test,demo,fast]"
 	# the example third-party plugin, installed as its own distribution (tested in CI)
 	$(BIN)/python -m pip install -q -e plugins/nlpsuite-keywords
 	touch $(STAMP)

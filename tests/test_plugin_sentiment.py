@@ -161,16 +161,20 @@ def test_adapter_leaves_the_shared_minilm_as_published(offline):
     from nlpsuite.plugins.embedded import minilm_path
 
     task, _ = offline
-    shared = task.predictor.model  # the cached encoder that summarization, classification and bias use
-    assert task.predictor.encoder is not shared
+    # the adapted encoder reads merged weights of its own (cached on disk), never the shared MiniLM's
+    merged = task.predictor.encoder.layout.weights_file
+    assert merged.name.startswith("minilm-sentiment-") and merged.parent != minilm_path()
+    classification = load_task("classification", EMBEDDED, TaskOptions(offline=True))
+    shared = classification.predictor.model  # the cached encoder that summarization, classification and bias use
+    assert shared is not task.predictor.encoder
     published = load_file(str(minilm_path() / "model.safetensors"))
     state = shared[0].auto_model.state_dict()
     compared = [name for name in published if name.removeprefix("bert.") in state]
     assert len(compared) > 90
     assert all(torch_equal(state[name.removeprefix("bert.")], published[name]) for name in compared)
-    # and a classification task loaded afterwards embeds with those same published weights
-    classification = load_task("classification", EMBEDDED, TaskOptions(offline=True))
-    assert classification.predictor.model is shared
+    adapted = load_file(str(merged))
+    assert not torch_equal(adapted["encoder.layer.0.attention.self.query.weight"],
+                           published["encoder.layer.0.attention.self.query.weight"])
 
 
 def test_adapter_file_is_small_and_stamped_with_its_training_data_and_model():

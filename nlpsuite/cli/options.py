@@ -7,6 +7,7 @@ from typing import Any
 
 from nlpsuite.arguments import parse_key_values
 from nlpsuite.errors import UsageError
+from nlpsuite.models.encoder_runtime import runtime_model_args
 from nlpsuite.session import Session
 from nlpsuite.specs import TaskOptions, TaskSpec
 
@@ -22,6 +23,15 @@ def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = 
     group.add_argument(
         "--batch-size", type=batch_size_value, default=None, metavar="N|auto",
         help="samples per batch, or auto (the task's preferred size; the default)",
+    )
+    group.add_argument(
+        "--runtime", choices=("torch", "onnx"), default=None,
+        help="what runs the model: torch (default) or onnx (ONNX Runtime, for sentence encoders; "
+        "needs the fast extra: pip install 'nlpsuite[fast]')",
+    )
+    group.add_argument(
+        "--quantize", choices=("none", "int8"), default=None,
+        help="int8 weights (with --runtime onnx: faster on CPUs, the accuracy change is in benchmarks/efficiency.py)",
     )
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")
@@ -100,6 +110,7 @@ def task_options_from(args: argparse.Namespace, spec: TaskSpec | None = None) ->
         quiet=args.quiet,
         generation=parse_key_values(getattr(args, "gen_kwargs", ""), "--gen-kwargs"),
         task_args=task_args,
+        model_args=runtime_model_args(getattr(args, "runtime", None), getattr(args, "quantize", None)),
     )
 
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from nlpsuite.errors import InputError, ModelSecurityError, ModelUnavailableError, NlpsuiteError
 from nlpsuite.models.device import resolve_device, resolve_dtype, torch_dtype
-from nlpsuite.models.hub_reachability import TIMEOUT_VARIABLE, hub_unreachable
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.session import session_of
 from nlpsuite.specs import TaskOptions
@@ -83,6 +82,8 @@ def pretrained_kwargs(request: ModelRequest, options: TaskOptions) -> dict[str, 
     is found unreachable (then a cached copy still loads, and a missing one fails
     at once instead of after the hub client's retries).
     """
+    from nlpsuite.models.hub_reachability import hub_unreachable
+
     local_only = options.offline or request.kind != "hub" or hub_unreachable() is not None
     kwargs: dict[str, Any] = {
         "trust_remote_code": options.trust_remote_code,
@@ -123,6 +124,9 @@ def translate_error(exc: Exception, request: ModelRequest, options: TaskOptions)
             hint="check the model id and revision; for a private model log in with `hf auth login`",
         )
     if request.kind == "hub":
+        # imported here: urllib/http/ssl cost every command (and --help) tens of milliseconds
+        from nlpsuite.models.hub_reachability import TIMEOUT_VARIABLE, hub_unreachable
+
         unreachable = None if options.offline else hub_unreachable()
         if unreachable is not None:
             return ModelUnavailableError(
@@ -159,9 +163,10 @@ def _names_missing_repository(exc: BaseException) -> bool:
     return False
 
 
-def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T]) -> T:
+def _guarded(request: ModelRequest, options: TaskOptions, load: Callable[[], T], *, transformers_load: bool = True) -> T:
     preflight(request, options)
-    _quiet_local_loading(request, options)
+    if transformers_load:  # importing transformers only to silence it would cost a fast loader seconds
+        _quiet_local_loading(request, options)
     try:
         return load()
     except (OSError, ValueError, ImportError, RuntimeError, KeyError) as exc:
@@ -181,6 +186,10 @@ def load_pretrained(
 ) -> tuple[Any, Any]:
     """Load ``transformers.<auto_class>`` (and its tokenizer) on the chosen device, in eval mode."""
 
+    from nlpsuite.models.encoder_runtime import loader_model_args, refuse_fast_runtime
+
+    refuse_fast_runtime(options, f"model {request.display_name} ({auto_class})")
+
     def load() -> tuple[Any, Any]:
         import transformers
 
@@ -193,7 +202,7 @@ def load_pretrained(
             dtype=torch_dtype(dtype),
             use_safetensors=None if options.allow_pickle else True,
             **kwargs,
-            **dict(options.model_args),
+            **loader_model_args(options),
         )
         model.to(device)
         model.eval()
@@ -204,7 +213,19 @@ def load_pretrained(
 
 
 def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
-    """Load a ``SentenceTransformer`` encoder on the chosen device."""
+    """Load a ``SentenceTransformer`` encoder on the chosen device.
+
+    With ``--runtime onnx`` (``options.model_args``) a BERT mean-pooling encoder is
+    run by ONNX Runtime instead (:mod:`.encoder_runtime`): the returned object has
+    the same ``encode``/``max_seq_length``/``tokenizer`` as a ``SentenceTransformer``.
+    """
+    from nlpsuite.models.encoder_runtime import runtime_choice
+
+    choice = runtime_choice(options)
+    if not choice.is_default:
+        return cached(options, cache_key(request, options, "DirectSentenceEncoder"),
+                      lambda: _guarded(request, options, lambda: _fast_sentence_encoder(request, options, choice),
+                                            transformers_load=False))
 
     def load() -> Any:
         from sentence_transformers import SentenceTransformer
@@ -224,12 +245,45 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
     return cached(options, cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
 
 
+def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+    from nlpsuite.models.encoder_runtime import fast_encoder
+    from nlpsuite.models.integrity import file_sha256
+
+    device = resolve_device(options.device)
+    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        raise InputError(
+            f"--runtime {choice.runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
+            hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
+        )
+    directory = Path(request.source)
+    if request.kind == "hub":
+        from huggingface_hub import snapshot_download
+
+        kwargs = pretrained_kwargs(request, options)
+        directory = Path(snapshot_download(request.source, revision=request.revision,
+                                           local_files_only=kwargs["local_files_only"]))
+    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
+    weights = directory / "model.safetensors"
+    sha = known or (file_sha256(weights) if weights.is_file() else "")
+    return fast_encoder(directory, sha, choice)
+
+
 def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:
     """The model's config.json as a dict (architectures, id2label, …) without loading weights."""
 
     def load() -> dict[str, Any]:
+        kwargs = pretrained_kwargs(request, options)
+        if request.kind == "hub" and kwargs["local_files_only"]:
+            # An offline fallback starts here: knowing that the hub default is not cached needs no
+            # transformers import (seconds of a cold start), only a look into the hub cache.
+            from huggingface_hub import try_to_load_from_cache
+
+            if not isinstance(try_to_load_from_cache(request.source, "config.json", revision=request.revision), str):
+                raise OSError(f"{request.display_name} is not in the local Hugging Face cache")
+        _quiet_local_loading(request, options)
         import transformers
 
-        return transformers.AutoConfig.from_pretrained(request.source, **pretrained_kwargs(request, options)).to_dict()
+        return transformers.AutoConfig.from_pretrained(request.source, **kwargs).to_dict()
 
-    return cached(options, (request.source, request.revision, "config", options.offline), lambda: _guarded(request, options, load))
+    return cached(options, (request.source, request.revision, "config", options.offline),
+                  lambda: _guarded(request, options, load, transformers_load=False))

@@ -24,6 +24,11 @@ def embed(model: Any, texts: list[str], *, batch_size: int = 64) -> Any:
 def embed_with_warnings(model: Any, texts: list[str]) -> tuple[Any, list[list[str]]]:
     """Embeddings plus, per text, a truncation warning when it is longer than the encoder's window."""
     window = encoder_window(model)
+    counted = getattr(model, "encode_with_counts", None)
+    if callable(counted):  # a direct encoder tokenizes once for both
+        vectors, counts = counted(texts, normalize_embeddings=True)
+        warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
+        return vectors, warnings
     counts = input_token_counts(model.tokenizer, texts)
     warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
     return embed(model, texts), warnings

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
+from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.classification.candidate_labels import candidate_labels, parse_labels
@@ -101,7 +102,8 @@ class EmbeddingClassification:
         self.classifier: FewShotClassifier | None = None
         self.adaptation = "off"
         if self.examples is not None:
-            self.classifier = few_shot_classifier(self.model, (request.source, request.revision, str(self.model.device)),
+            self.classifier = few_shot_classifier(self.model, (request.source, request.revision, str(self.model.device),
+                                                               *encoder_runtime(self.model).values()),
                                                   str(self.examples), session_of(options))
         else:
             self.descriptions = label_descriptions(self.task_args)
@@ -196,6 +198,7 @@ class EmbeddingClassification:
                 "label_name_weight": self.classifier.name_weight,
                 "label_name_weight_choice": f"leave-one-out log-loss on the examples over {list(NAME_WEIGHTS)}",
                 "max_input_tokens": int(self.model.max_seq_length),
+                **encoder_runtime(self.model),
             }
         return {
             "method": "zero-shot by label-anchor similarity",
@@ -210,4 +213,5 @@ class EmbeddingClassification:
                   "texts_per_call": ADAPTIVE_BATCH_SIZE},
             "temperature": self.temperature,
             "max_input_tokens": int(self.model.max_seq_length),
+            **encoder_runtime(self.model),
         }

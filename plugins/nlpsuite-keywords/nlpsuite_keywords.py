@@ -183,7 +183,7 @@ def swap_spelling(text: str, direction: str) -> PerturbationResult:
     pattern = re.compile(r"\b(" + "|".join(table) + r")(s?)\b", re.IGNORECASE)
     substitutions, pieces, last = [], [], 0
     for match in pattern.finditer(text):
-        word, plural = match.group(1), match.group(2)
+        word = match.group(1)  # a plural "s" (group 2) stays as it is
         replacement = table[word.lower()]
         replacement = replacement.capitalize() if word[0].isupper() else replacement
         substitutions.append(Substitution(match.start(1), match.end(1), word, replacement))

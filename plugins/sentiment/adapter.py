@@ -131,6 +131,36 @@ def adapted_encoder(model: Any, adapter: SentimentAdapter) -> Any:
     return adapted
 
 
+#: Bump when :func:`merged_weights_file` changes what it writes.
+MERGE_VERSION = 1
+
+
+def merged_weights_file(directory: Path, model_sha256: str, adapter: SentimentAdapter, adapter_sha256: str) -> tuple[Path, str]:
+    """``(path, key)``: the encoder weights with the adapter merged in, cached on disk once per (weights, adapter file).
+
+    Merging takes a copy of the model and seconds of a cold start; the merged file
+    is read directly by the fast encoders.  ``key`` (a SHA-256 of both hashes and
+    the merge version) names the merged weights in the ONNX conversion cache.
+    """
+    from nlpsuite.models.bert_layout import read_bert_layout, read_bert_weights
+    from nlpsuite.models.conversion_cache import converted_file
+    from nlpsuite.plugins.sentiment.low_rank import merged_state
+
+    key = hashlib.sha256(f"{model_sha256}:{adapter_sha256}:merge-v{MERGE_VERSION}".encode()).hexdigest()
+
+    def convert(partial: Path) -> None:
+        from safetensors.torch import save_file
+
+        layout = read_bert_layout(directory)
+        weights = read_bert_weights(directory / "model.safetensors", framework="pt")
+        merged = merged_state(weights, adapter.factors, adapter.scale, layout.num_layers)
+        save_file({name: tensor.contiguous() for name, tensor in merged.items()}, str(partial),
+                  metadata={"model_sha256": model_sha256, "adapter_sha256": adapter_sha256})
+
+    path, _ = converted_file(f"minilm-sentiment-{key[:32]}.safetensors", convert)
+    return path, key
+
+
 # --- training ---------------------------------------------------------------------------------------
 
 

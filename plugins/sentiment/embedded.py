@@ -1,7 +1,10 @@
 """Sentiment on a sentence encoder (the embedded all-MiniLM-L6-v2 offline).
 
 On the embedded MiniLM the shipped low-rank adapter (:mod:`.adapter`) is merged
-into a private copy of the encoder and its head gives the label.  When that
+into a private copy of the encoder's weights (cached on disk, so a fresh process
+only reads them; on the CPU they run without sentence-transformers, in plain
+torch or with ``--runtime onnx [--quantize int8]`` on ONNX Runtime) and its head
+gives the label.  When that
 adapter cannot be used (file missing, or stamped for other weights or training
 data) a notice says so and the linear probe on frozen embeddings
 (:mod:`.probe`) answers instead; other sentence encoders always use the probe.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nlpsuite.models.encoder_runtime import encoder_runtime, runtime_choice
 from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.session import session_of
@@ -40,17 +44,17 @@ class EmbeddedSentiment:
 
     def __init__(self, request: ModelRequest, options: TaskOptions, *, use_adapter: bool = True,
                  notify: Any = None) -> None:
-        self.model = load_sentence_transformer(request, options)
+        self._request, self._options, self._model = request, options, None
         model_sha = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
         self.adapter_notice: str | None = None
         if use_adapter and is_embedded_minilm(model_sha):
-            from nlpsuite.plugins.sentiment.adapter import adapted_encoder, shipped_adapter
+            from nlpsuite.plugins.sentiment.adapter import shipped_adapter
 
             adapter, why = shipped_adapter(model_sha)
             if adapter is not None:
                 key = (*cache_key(request, options, "SentenceTransformer"), "sentiment-adapter",
                        adapter.metadata["training_sha256"])
-                self.encoder = cached(options, key, lambda: adapted_encoder(self.model, adapter))
+                self.encoder = cached(options, key, lambda: _adapted(request, options, adapter, model_sha))
                 self.head = adapter.head
                 self.method, self.weights = ADAPTER_METHOD, "shipped adapter (data/sentiment-adapter.safetensors)"
                 return
@@ -64,10 +68,17 @@ class EmbeddedSentiment:
                 notify = print_notice
             if notify is not None:
                 notify(self.adapter_notice)
-        key = (request.source, request.revision, str(self.model.device))
+        key = (request.source, request.revision, str(self.model.device), *sorted(options.model_args.items()))
         self.encoder = self.model
         self.head, self.weights = sentiment_probe(self.model, key, model_sha, session_of(options))
         self.method = PROBE_METHOD
+
+    @property
+    def model(self) -> Any:
+        """The session's shared (unadapted) encoder of this model, loaded at first use: the adapted path does not need it."""
+        if self._model is None:
+            self._model = load_sentence_transformer(self._request, self._options)
+        return self._model
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         embeddings, warnings = embed_with_warnings(self.encoder, [r["text"] for r in records])
@@ -92,9 +103,35 @@ class EmbeddedSentiment:
             "weights": self.weights,
             "labels": list(self.head.labels),
             "max_input_tokens": int(self.encoder.max_seq_length),
+            **encoder_runtime(self.encoder),
         }
         if self.method == PROBE_METHOD:
             config["l2"] = PROBE_L2
         if self.adapter_notice:
             config["notice"] = self.adapter_notice
         return config
+
+
+def _adapted(request: ModelRequest, options: TaskOptions, adapter: Any, model_sha: str) -> Any:
+    """The encoder with the adapter merged: on the CPU in float32 read straight from the merged weights cached
+    on disk (plain torch, or ONNX Runtime with ``--runtime onnx``); elsewhere merged into a copy of the model."""
+    from pathlib import Path
+
+    from nlpsuite.models.device import resolve_device, resolve_dtype
+
+    device = resolve_device(options.device)
+    choice = runtime_choice(options)
+    if device == "cpu" and resolve_dtype(options.dtype, device) == "float32":
+        from nlpsuite.models.encoder_runtime import fast_encoder
+        from nlpsuite.models.integrity import file_sha256
+        from nlpsuite.plugins.sentiment.adapter import ADAPTER_FILE, merged_weights_file
+        from nlpsuite.plugins.sentiment.adapter_data import data_path
+
+        directory = Path(request.source)
+        merged, key = merged_weights_file(directory, model_sha, adapter, file_sha256(data_path(ADAPTER_FILE)))
+        return fast_encoder(directory, key, choice, weights_file=merged)
+    from nlpsuite.models.encoder_runtime import refuse_fast_runtime
+    from nlpsuite.plugins.sentiment.adapter import adapted_encoder
+
+    refuse_fast_runtime(options, f"device {device}")
+    return adapted_encoder(load_sentence_transformer(request, options), adapter)

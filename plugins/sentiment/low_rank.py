@@ -97,3 +97,19 @@ def merge_low_rank(bert: Any, state: dict[str, Any], scale: float) -> None:
                 b = state[f"layers.{i}.{target}.lora_B"].to(torch.float32)
                 delta = (b @ a) * scale
                 linear.weight.add_(delta.to(dtype=linear.weight.dtype, device=linear.weight.device))
+
+
+def merged_state(weights: dict[str, Any], state: dict[str, Any], scale: float, num_layers: int) -> dict[str, Any]:
+    """``weights`` (a BERT state dict, names without ``bert.``) with ``scale · B A`` added into each target
+    weight, as :func:`merge_low_rank` does to a model (the same float32 arithmetic, so the same weights)."""
+    import torch
+
+    merged = dict(weights)
+    with torch.no_grad():
+        for i in range(num_layers):
+            for target in TARGETS:
+                name = f"encoder.layer.{i}.{target}.weight"
+                a = state[f"layers.{i}.{target}.lora_A"].to(torch.float32)
+                b = state[f"layers.{i}.{target}.lora_B"].to(torch.float32)
+                merged[name] = weights[name] + ((b @ a) * scale).to(weights[name].dtype)
+    return merged

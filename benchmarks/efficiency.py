@@ -1,0 +1,419 @@
+"""CPU efficiency figures of nlpsuite, each a ratio measured in one run on this machine (issue 14).
+
+    .venv/bin/python benchmarks/efficiency.py                       # everything
+    .venv/bin/python benchmarks/efficiency.py --only throughput,int8
+    .venv/bin/python benchmarks/efficiency.py --only cold,help,memory --repeats 3
+
+Sections (each prints its figures and the target it is held to):
+
+* ``throughput``: SST-2 dev sentences (``../shared/data/sst2``) through the sentiment
+  task's predict stage (the harness, empty prediction cache) against bare
+  ``SentenceTransformer.encode`` of the same sentences, and against a plain torch
+  loop over token-sorted batches (the ceiling); achieved FLOP/s (2 × non-embedding
+  parameters × real, unpadded tokens / seconds) against the fp32 2048² matmul peak
+  measured in the same run;
+* ``int8``: ``--runtime onnx`` float32 and ``--runtime onnx --quantize int8`` against
+  the fp32 paths: speed on SST-2, and the accuracy change on SST-2 dev (sentiment)
+  and AG News (``../shared/data/ag_news``, zero-shot classification);
+* ``cold``: a fresh process's first answer of ``nlpsuite run --task sentiment --offline``
+  against a bare import-load-encode script with sentence-transformers;
+* ``help``: ``nlpsuite --help`` against ``python -c pass``;
+* ``memory``: peak RSS of ``run_eval`` over 10,000 and 100,000 synthetic short
+  samples with a task that costs nothing (defined here), each in its own process.
+
+Timed sides alternate and repeat; the fastest run is compared (on a shared machine
+the slower runs measure the neighbours) and medians are printed beside it, with
+the load average before and after.  Data under ../shared/data is read in place
+and never copied; a section whose data is absent is skipped.  The ONNX
+conversions and the merged sentiment weights go to a temporary cache directory
+made warm before timing (conversion is paid once, as a user pays it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nlpsuite import hookimpl
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SST2 = DATA / "sst2" / "sst2_dev.tsv"
+AG_NEWS = DATA / "ag_news" / "ag_news_dev.csv"
+AG_NAMES = {"1": "world", "2": "sports", "3": "business", "4": "science and technology"}
+SECTIONS = ("throughput", "int8", "cold", "help", "memory")
+ONNX = {"runtime": "onnx"}
+INT8 = {"runtime": "onnx", "quantize": "int8"}
+COLD_TEXT = "The staff were friendly and the room was spotless."
+
+
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    except OSError:
+        return "unknown"
+
+
+def timed(run: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    run()
+    return time.perf_counter() - began
+
+
+def race(sides: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
+    """Seconds of each side over ``repeats`` rounds, the order rotating each round."""
+    runs: dict[str, list[float]] = {name: [] for name in sides}
+    names = list(sides)
+    for repeat in range(repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(timed(sides[name]))
+    return runs
+
+
+def show(runs: dict[str, list[float]], n: int | None = None, unit: str = "samples/s") -> None:
+    for name, seconds in runs.items():
+        best, median = min(seconds), statistics.median(seconds)
+        rate = f"  {n / best:9.1f} {unit}" if n else ""
+        print(f"    {name:44s} {best:8.3f} s (median {median:.3f}){rate}")
+
+
+def verdict(value: float, target: float, *, at_most: bool) -> str:
+    met = value <= target if at_most else value >= target
+    return f"(target {'<=' if at_most else '>='} {target:g}: {'met' if met else 'NOT met'})"
+
+
+# --- shared pieces ---------------------------------------------------------------------------------
+
+
+def sst2_rows() -> list[tuple[str, str]] | None:
+    if not SST2.is_file():
+        print(f"  skipped: {SST2} is absent")
+        return None
+    with SST2.open(encoding="utf-8", newline="") as handle:
+        return [(row["sentence"], "positive" if row["label"] == "1" else "negative")
+                for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)]
+
+
+def ag_rows() -> list[tuple[str, str]] | None:
+    if not AG_NEWS.is_file():
+        print(f"  skipped AG News: {AG_NEWS} is absent")
+        return None
+    with AG_NEWS.open(encoding="utf-8", newline="") as handle:
+        return [(f"{title.strip()}. {description.strip()}", AG_NAMES[c]) for c, title, description in csv.reader(handle)]
+
+
+def load(task: str, model_args: dict[str, str], task_args: dict[str, Any] | None = None):
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    model = None if task == "sentiment" else "all-MiniLM-L6-v2"
+    options = TaskOptions(offline=True, quiet=True, device="cpu", model_args=model_args, task_args=task_args or {})
+    return load_task(task, model, options, notify=lambda _m: None)
+
+
+def harness(loaded, rows: list[tuple[str, str]]) -> tuple[Callable[[], object], list]:
+    """The predict stage of ``nlpsuite eval`` (empty prediction cache each call); the last outputs in ``last[0]``."""
+    from nlpsuite.evaluation.dataset import EvalDataset
+    from nlpsuite.evaluation.prediction_cache import PredictionCache
+    from nlpsuite.evaluation.runner import predict_with_cache
+
+    dataset = EvalDataset(name="bench", source="bench", version=None,
+                          samples=[{"id": str(i), "input": {"text": t}, "references": {"label": label}}
+                                   for i, (t, label) in enumerate(rows)])
+    last: list = [None]
+
+    def run() -> object:
+        with tempfile.TemporaryDirectory() as tmp, PredictionCache(Path(tmp) / "predictions.sqlite3") as cache:
+            outputs, _ = predict_with_cache(loaded, dataset, cache=cache, key="bench")
+        failed = [o for o in outputs if "error" in o]
+        if failed:
+            raise RuntimeError(f"{len(failed)} samples failed, e.g. {failed[0]['error']}")
+        last[0] = outputs
+        return outputs
+
+    return run, last
+
+
+def accuracy(outputs: list[dict], rows: list[tuple[str, str]]) -> float:
+    return sum(o["label"] == label for o, (_, label) in zip(outputs, rows)) / len(rows)
+
+
+def matmul_peak(repeats: int) -> float:
+    """fp32 GFLOP/s of a 2048² matmul, the best of ``repeats`` timings of 5 products."""
+    import torch
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    best = min(timed(lambda: [a @ b for _ in range(5)]) for _ in range(max(3, repeats)))
+    return 5 * 2 * 2048 ** 3 / best / 1e9
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+def bench_throughput_and_int8(args: argparse.Namespace, sections: set[str]) -> None:
+    import torch
+
+    rows = sst2_rows()
+    if rows is None:
+        return
+    from sentence_transformers import SentenceTransformer
+
+    from nlpsuite.plugins.embedded import minilm_path
+
+    sentences = [t for t, _ in rows]
+    bare = SentenceTransformer(str(minilm_path()), device="cpu")
+    bert = bare[0].auto_model
+    tokenizer = bare.tokenizer
+    encoded = tokenizer(sentences, truncation=True, max_length=bare.max_seq_length)["input_ids"]
+    real_tokens = sum(len(ids) for ids in encoded)
+    embedding_params = sum(p.numel() for n, p in bert.named_parameters() if n.startswith("embeddings."))
+    params = sum(p.numel() for p in bert.parameters()) - embedding_params
+    flop = 2 * params * real_tokens
+
+    def plain_torch_loop() -> object:
+        # the ceiling: transformers' BertModel over token-sorted batches, padded per batch, mean pooled
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
+        with torch.inference_mode():
+            for start in range(0, len(order), 64):
+                batch = [encoded[i] for i in order[start:start + 64]]
+                width = len(batch[0])
+                ids = torch.tensor([row + [0] * (width - len(row)) for row in batch])
+                mask = (ids != 0).long()
+                hidden = bert(input_ids=ids, attention_mask=mask).last_hidden_state
+                (hidden * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+        return None
+
+    sides: dict[str, Callable[[], object]] = {
+        "bare SentenceTransformer.encode fp32": lambda: bare.encode(sentences, batch_size=64),
+        "plain torch loop, token-sorted (ceiling)": plain_torch_loop,
+    }
+    outputs: dict[str, list] = {}
+    variants = {"nlpsuite sentiment fp32 (torch)": {}}
+    if "int8" in sections:
+        variants.update({"nlpsuite sentiment --runtime onnx fp32": ONNX,
+                         "nlpsuite sentiment --runtime onnx int8": INT8})
+    for name, model_args in variants.items():
+        run, last = harness(load("sentiment", model_args), rows)
+        sides[name] = run
+        outputs[name] = last
+    for run in sides.values():  # warm-up: first-call allocations, lazy imports
+        run()
+    print(f"  load before: {load_average()}; torch threads {torch.get_num_threads()}")
+    peak_before = matmul_peak(args.repeats)
+    runs = race(sides, args.repeats)
+    peak = max(peak_before, matmul_peak(args.repeats))
+    print(f"  SST-2 dev: {len(sentences)} sentences, {real_tokens} real tokens, {params / 1e6:.2f} M non-embedding "
+          f"parameters; fp32 2048² matmul peak {peak:.1f} GFLOP/s (best of before/after); load after: {load_average()}")
+    show(runs, len(sentences))
+    best = {name: min(seconds) for name, seconds in runs.items()}
+    for name, seconds in best.items():
+        print(f"    {name:44s} {flop / seconds / 1e9:7.1f} GFLOP/s = {flop / seconds / 1e9 / peak:5.1%} of peak")
+    bare_s = best["bare SentenceTransformer.encode fp32"]
+    ceiling_s = best["plain torch loop, token-sorted (ceiling)"]
+    ours = best["nlpsuite sentiment fp32 (torch)"]
+    print(f"    nlpsuite fp32 vs bare: {bare_s / ours:.2f}x the throughput; vs the plain torch ceiling: "
+          f"{ceiling_s / ours:.2f}x")
+    print(f"    nlpsuite fp32 share of peak {flop / ours / 1e9 / peak:.1%} {verdict(flop / ours / 1e9 / peak, 0.8, at_most=False)}")
+    if "int8" not in sections:
+        return
+    int8_s = best["nlpsuite sentiment --runtime onnx int8"]
+    print(f"    int8 vs bare fp32 encode: {bare_s / int8_s:.2f}x {verdict(bare_s / int8_s, 2.0, at_most=False)}; "
+          f"int8 vs nlpsuite fp32: {ours / int8_s:.2f}x; medians: "
+          f"{statistics.median(runs['bare SentenceTransformer.encode fp32']) / statistics.median(runs['nlpsuite sentiment --runtime onnx int8']):.2f}x")
+    base = accuracy(outputs["nlpsuite sentiment fp32 (torch)"][0], rows)
+    print("  SST-2 dev accuracy (sentiment, embedded adapter):")
+    for name in variants:
+        acc = accuracy(outputs[name][0], rows)
+        print(f"    {name:44s} {acc:.4f}  change {100 * (acc - base):+.2f} pt")
+    change = 100 * (accuracy(outputs["nlpsuite sentiment --runtime onnx int8"][0], rows) - base)
+    print(f"    int8 accuracy change {change:+.2f} pt {verdict(abs(change), 0.5, at_most=True)}")
+    bench_ag_news(args)
+
+
+def bench_ag_news(args: argparse.Namespace) -> None:
+    rows = ag_rows()
+    if rows is None:
+        return
+    task_args = {"labels": ",".join(AG_NAMES.values())}
+    sides, outputs = {}, {}
+    for name, model_args in (("classification fp32 (torch, SentenceTransformer)", {}),
+                             ("classification --runtime onnx int8", INT8)):
+        run, last = harness(load("classification", model_args, task_args), rows)
+        sides[name], outputs[name] = run, last
+    runs = race(sides, max(1, args.repeats // 2))
+    print(f"  AG News zero-shot ({len(rows)} articles, labels {list(AG_NAMES.values())}); load after: {load_average()}")
+    show(runs, len(rows))
+    names = list(sides)
+    base, int8 = (accuracy(outputs[n][0], rows) for n in names)
+    speed = min(runs[names[0]]) / min(runs[names[1]])
+    print(f"    accuracy fp32 {base:.4f}, int8 {int8:.4f}: change {100 * (int8 - base):+.2f} pt "
+          f"{verdict(abs(100 * (int8 - base)), 0.5, at_most=True)}; int8 speed-up {speed:.2f}x")
+
+
+def subprocess_seconds(command: list[str], env: dict[str, str]) -> Callable[[], object]:
+    def run() -> object:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"{command[:4]} failed: {result.stderr[-500:]}")
+        return result.stdout
+
+    return run
+
+
+def bench_cold(args: argparse.Namespace) -> None:
+    from nlpsuite.plugins.embedded import minilm_path
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    nlpsuite = [sys.executable, "-m", "nlpsuite", "run", "--task", "sentiment", "--offline", "-q", COLD_TEXT]
+    bare = [sys.executable, "-c",
+            "import sys; from sentence_transformers import SentenceTransformer; "
+            f"m = SentenceTransformer({str(minilm_path())!r}, device='cpu'); "
+            "print(m.encode([sys.argv[1]]).shape)", COLD_TEXT]
+    sides = {"nlpsuite run --task sentiment (fresh process)": subprocess_seconds(nlpsuite, env),
+             "bare import-load-encode script": subprocess_seconds(bare, env)}
+    for run in sides.values():  # warm: the merged adapter weights are made once, files in the page cache
+        run()
+    print(f"  load before: {load_average()}")
+    runs = race(sides, args.repeats)
+    print(f"  load after: {load_average()}")
+    show(runs)
+    ours, theirs = (min(r) for r in runs.values())
+    ratio = ours / theirs
+    print(f"    cold first answer / bare script: {ratio:.2f} (medians {statistics.median(runs[list(runs)[0]]) / statistics.median(runs[list(runs)[1]]):.2f}) "
+          f"{verdict(ratio, 0.6, at_most=True)}")
+
+
+def bench_help(args: argparse.Namespace) -> None:
+    env = {**os.environ}
+    sides = {"nlpsuite --help": subprocess_seconds([sys.executable, "-m", "nlpsuite", "--help"], env),
+             "python -c pass": subprocess_seconds([sys.executable, "-c", "pass"], env)}
+    for run in sides.values():
+        run()
+    print(f"  load before: {load_average()}")
+    runs = race(sides, max(5, args.repeats))
+    print(f"  load after: {load_average()}")
+    show(runs)
+    ours, theirs = (min(r) for r in runs.values())
+    print(f"    --help / python -c pass: {ours / theirs:.2f} {verdict(ours / theirs, 3.0, at_most=True)}")
+
+
+# --- memory: a task that costs nothing, over synthetic short samples --------------------------------
+
+MEMORY_TASK = "bench-parity"
+
+
+class ParityPredictor:
+    batch_size = 256
+
+    def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"label": "even" if len(r["text"]) % 2 == 0 else "odd"} for r in records]
+
+    def config(self) -> dict[str, Any]:
+        return {}
+
+
+class ParityPlugin:
+    NLPSUITE_PLUGIN_API = "1.0"
+
+    @hookimpl
+    def register_tasks(self) -> list[Any]:
+        from nlpsuite import FieldSpec, TaskSpec
+
+        return [TaskSpec(name=MEMORY_TASK, description="even or odd text length (benchmark)",
+                         input_fields=[FieldSpec("text", "text", "a text")],
+                         output_fields=[FieldSpec("label", "label", "even or odd")],
+                         build=lambda request, options: ParityPredictor(), reference_field="label",
+                         default_model=None, fallback_model=None, metrics=("accuracy",))]
+
+
+def memory_child(n: int) -> None:
+    """In a fresh process: eval ``n`` synthetic samples end to end, print the peak RSS in MB."""
+    import random
+    import resource
+
+    from nlpsuite.evaluation.runner import EvalRequest, run_eval
+    from nlpsuite.session import Session
+    from nlpsuite.testing import registered
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["NLPSUITE_CACHE_DIR"] = str(Path(tmp) / "cache")
+        rng = random.Random(0)
+        words = ["good", "bad", "film", "plot", "acting", "slow", "fun", "long", "short", "story"]
+        data = Path(tmp) / "data.jsonl"
+        with data.open("w", encoding="utf-8") as handle:
+            for i in range(n):
+                text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+                handle.write(json.dumps({"id": f"s{i}", "text": text, "label": "even" if len(text) % 2 == 0 else "odd"}) + "\n")
+        model = Path(tmp) / "model"
+        model.mkdir()
+        with registered(ParityPlugin(), "bench-parity"):
+            began = time.perf_counter()
+            run_eval(EvalRequest(task=MEMORY_TASK, model=str(model), dataset=str(data), output_dir=Path(tmp) / "run",
+                                 n_bootstrap=100), session=Session(offline=True))
+            seconds = time.perf_counter() - began
+    print(json.dumps({"n": n, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "seconds": seconds}))
+
+
+def bench_memory(args: argparse.Namespace) -> None:
+    peaks = {}
+    for n in (10_000, 100_000):
+        result = subprocess.run([sys.executable, __file__, "--memory-child", str(n)], capture_output=True, text=True,
+                                timeout=1800, env={**os.environ})
+        if result.returncode != 0:
+            print(f"  eval of {n} samples failed: {result.stderr[-800:]}")
+            return
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        peaks[n] = figures["peak_rss_mb"]
+        print(f"    eval of {n:7d} samples: peak RSS {figures['peak_rss_mb']:7.1f} MB, {figures['seconds']:.1f} s")
+    growth = peaks[100_000] - peaks[10_000]
+    print(f"    growth 10k → 100k: {growth:.1f} MB {verdict(growth, 200, at_most=True)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds per timed comparison (default 5)")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return 0
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = sections - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    with tempfile.TemporaryDirectory(prefix="nlpsuite-efficiency-") as cache:
+        os.environ.setdefault("NLPSUITE_CACHE_DIR", cache)
+        print(f"nlpsuite efficiency, {os.cpu_count()} CPUs, load {load_average()}, cache {os.environ['NLPSUITE_CACHE_DIR']}")
+        if sections & {"throughput", "int8"}:
+            print("throughput: SST-2 dev, sentiment predict stage vs bare SentenceTransformer.encode")
+            bench_throughput_and_int8(args, sections)
+        if "cold" in sections:
+            print("cold start: first answer in a fresh process")
+            bench_cold(args)
+        if "help" in sections:
+            print("nlpsuite --help vs python -c pass")
+            bench_help(args)
+        if "memory" in sections:
+            print("memory: peak RSS of an eval of synthetic short samples (a task that costs nothing)")
+            bench_memory(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
