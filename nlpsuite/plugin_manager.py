@@ -146,7 +146,7 @@ class PluginHost:
         seen: dict[str, str | None] = {}
         ordered = sorted(entry_points, key=lambda ep: (not _is_builtin(ep), ep.name))
         for ep in ordered:
-            distribution = ep.dist.name if ep.dist else None
+            distribution, version = _dist_of(ep)
             if ep.name in seen:
                 if seen[ep.name] != distribution:  # another package's entry point under a name already taken
                     self._refuse_shadowing(ep, seen[ep.name])
@@ -154,8 +154,8 @@ class PluginHost:
             seen[ep.name] = distribution
             info = PluginInfo(
                 name=ep.name,
-                distribution=ep.dist.name if ep.dist else None,
-                version=ep.dist.version if ep.dist else None,
+                distribution=distribution,
+                version=version,
                 builtin=_is_builtin(ep),
                 module=ep.value,
             )
@@ -186,9 +186,10 @@ class PluginHost:
             self.check_pending()
 
     def _refuse_shadowing(self, ep: metadata.EntryPoint, holder: str | None) -> None:
-        name = f"{ep.dist.name if ep.dist else '?'}:{ep.name}"
-        self.plugins[name] = PluginInfo(name=name, distribution=ep.dist.name if ep.dist else None,
-                                        version=ep.dist.version if ep.dist else None, builtin=False, module=ep.value)
+        distribution, version = _dist_of(ep)
+        name = f"{distribution or '?'}:{ep.name}"
+        self.plugins[name] = PluginInfo(name=name, distribution=distribution, version=version, builtin=False,
+                                        module=ep.value)
         self.mark_failed(name, f"its entry point {ep.name!r} has the name of plugin {ep.name!r} from "
                                f"{holder or 'another distribution'}; it was not loaded (rename the entry point)")
 
@@ -292,4 +293,20 @@ def _declared_api(plugin: object) -> str | None:
 
 
 def _is_builtin(ep: metadata.EntryPoint) -> bool:
-    return ep.dist is not None and ep.dist.name.lower() == BUILTIN_DISTRIBUTION
+    distribution, _ = _dist_of(ep)
+    return distribution is not None and distribution.lower() == BUILTIN_DISTRIBUTION
+
+
+_dist_cache: dict[str, tuple[str | None, str | None]] = {}
+
+
+def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
+    """(distribution name, version) of an entry point, its METADATA parsed once per distribution:
+    every ``dist.name``/``dist.version`` reparses the file, which dominated ``nlpsuite --help``."""
+    if ep.dist is None:
+        return None, None
+    key = str(getattr(ep.dist, "_path", id(ep.dist)))
+    if key not in _dist_cache:
+        meta = ep.dist.metadata
+        _dist_cache[key] = (meta["Name"], meta["Version"])
+    return _dist_cache[key]
