@@ -136,3 +136,17 @@ def test_tabs_follow_the_declared_order_rule_and_open_on_a_built_in_task():
     assert builtin == sorted(builtin, reverse=True)  # every built-in task before any third party's
     # naming tasks keeps the order given
     assert [s.name for s in selected_tasks(("translation", "sentiment"))] == ["translation", "sentiment"]
+
+
+def test_evaluate_and_audit_refuse_a_dataset_over_the_servers_sample_limit():
+    from types import SimpleNamespace
+
+    from nlpsuite.errors import UsageError
+    from nlpsuite.registry import get_task
+    from nlpsuite.web.evaluation_view import check_dataset_size
+
+    runner = SimpleNamespace(settings=SimpleNamespace(max_eval_samples=10))
+    spec = get_task("sentiment")
+    with pytest.raises(UsageError, match="the dataset has 30 inputs; this server evaluates at most 10"):
+        check_dataset_size(runner, spec, "sentiment-sample", None, None, True, "evaluates")
+    check_dataset_size(runner, spec, "sentiment-sample", None, 10, True, "evaluates")  # a limit brings it under

@@ -20,7 +20,7 @@ from typing import Any
 from nlpsuite.errors import UsageError
 from nlpsuite.registry import get_perturbations, get_tasks
 from nlpsuite.specs import PerturbationSpec, TaskSpec
-from nlpsuite.web.evaluation_view import chosen_dataset
+from nlpsuite.web.evaluation_view import check_dataset_size, chosen_dataset
 from nlpsuite.web.task_form import TaskRequest
 from nlpsuite.web.task_runner import TaskRunner
 
@@ -100,7 +100,6 @@ def run_audit_view(
     """Audit ``task`` on its sample dataset (or ``upload``) with ``model`` (``None``: the task default)."""
     from nlpsuite.evaluation.audit import AuditRequest, run_audit
     from nlpsuite.evaluation.audit.engine import DEFAULT_EMBEDDING_MODEL, TEXT_TYPES
-    from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
     from nlpsuite.models.reference import parse_model_reference
     from nlpsuite.registry import get_task
 
@@ -122,12 +121,7 @@ def run_audit_view(
     options = replace(runner.settings.task_options(), offline=runner.session.offline or runner.settings.task_options().offline)
     if progress:
         progress(0.0, "reading the dataset")
-    # read once here (data only) so that a bad file or one too large is refused before any model loads
-    samples = resolve_dataset(spec, dataset, columns=parse_columns(columns, spec), offline=options.offline)
-    n = min(len(samples.samples), limit or len(samples.samples))
-    if n > runner.settings.max_eval_samples:
-        raise UsageError(f"the dataset has {n:,} inputs; this server audits at most {runner.settings.max_eval_samples:,}",
-                         hint="give a limit, or upload a smaller file")
+    check_dataset_size(runner, spec, dataset, columns, limit, options.offline, "audits")
 
     request = AuditRequest(
         task=spec.name, model=model, dataset=dataset, columns=columns or None, limit=limit, perturbations=chosen,

@@ -84,6 +84,19 @@ def chosen_dataset(spec: Any, upload: Any, max_upload_bytes: int) -> tuple[str, 
     raise UsageError(f"task {spec.name!r} has no sample dataset", hint="upload a JSONL or CSV file")
 
 
+def check_dataset_size(runner: TaskRunner, spec: Any, dataset: str, columns: str | None, limit: int | None,
+                       offline: bool, what: str) -> None:
+    """Read the dataset once (as data only) and refuse one over the server's ``max_eval_samples``,
+    before any model loads; a bad file is refused here too."""
+    from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
+
+    samples = resolve_dataset(spec, dataset, columns=parse_columns(columns, spec), offline=offline)
+    n = min(len(samples.samples), limit or len(samples.samples))
+    if n > runner.settings.max_eval_samples:
+        raise UsageError(f"the dataset has {n:,} inputs; this server {what} at most {runner.settings.max_eval_samples:,}",
+                         hint="give a limit, or upload a smaller file")
+
+
 def run_evaluation(
     runner: TaskRunner,
     task: str,
@@ -104,6 +117,7 @@ def run_evaluation(
     dataset, identity = chosen_dataset(spec, upload, runner.settings.max_upload_bytes)
     if limit is not None and limit < 1:
         raise UsageError(f"limit {limit} must be at least 1", hint="leave it empty to use every sample")
+    check_dataset_size(runner, spec, dataset, columns, limit, runner.session.offline, "evaluates")
     request = EvalRequest(
         task=spec.name, model=model, dataset=dataset, columns=columns or None, limit=limit,
         options=runner.settings.task_options(), output_dir=_run_dir(runner, spec, identity, model, limit, columns),
