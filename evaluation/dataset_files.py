@@ -15,16 +15,9 @@ from typing import Any
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.evaluation.dataset import TABULAR_SUFFIXES, EvalDataset, RowMapper
 from nlpsuite.jsonl import read_jsonl_numbered
+from nlpsuite.models.integrity import file_sha256
 from nlpsuite.specs import TaskSpec
 from nlpsuite.text_files import check_regular_file, read_text
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

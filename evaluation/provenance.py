@@ -11,6 +11,7 @@ import platform
 import shlex
 import subprocess
 import sys
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,3 +140,8 @@ def task_provider(task_name: str) -> dict[str, Any]:
         if info.name == plugin:
             return {"plugin": info.name, "distribution": info.distribution, "version": info.version}
     return {"plugin": plugin, "distribution": None, "version": None}
+
+
+def utc_timestamp() -> str:
+    """When a run was created or rescored: UTC, to the second (``created`` / ``rescored`` in results)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

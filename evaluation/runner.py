@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,9 @@ from nlpsuite.evaluation.engines import PredictEngine
 from nlpsuite.evaluation.engines.local import LocalEngine
 from nlpsuite.evaluation.label_alignment import LabelMismatchError
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
+from nlpsuite.evaluation.provenance import utc_timestamp
 from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+from nlpsuite.evaluation.scoring import check_metric_args
 from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
 from nlpsuite.session import Session
 from nlpsuite.specs import TaskOptions, TaskSpec
@@ -78,7 +79,7 @@ def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str,
         if not sep or not key:
             raise UsageError(f"--metric-args {dotted!r} is not METRIC.KEY=VALUE", hint="e.g. --metric-args bleu.tokenize=intl")
         result.setdefault(metric, {})[key] = value
-    check_metric_names(task, result)
+    check_metric_args(task, result)
     # typed once here, so results.json records what was computed (use_stemmer=False is False, not "False")
     from nlpsuite.evaluation.scoring import binding_for, metric_arguments
 
@@ -87,16 +88,6 @@ def parse_metric_args(text: str | list[str] | None, task: TaskSpec) -> dict[str,
         explicit = metric_arguments(binding, spec, result)
         result[key] = {k: explicit[k] for k in result[key]}
     return result
-
-
-def check_metric_names(task: TaskSpec, metric_args: Mapping[str, Any]) -> None:
-    """Refuse metric arguments for a metric the task does not use."""
-    unknown = [m for m in metric_args if m not in task.metric_keys]
-    if unknown:
-        raise UsageError(
-            f"--metric-args names metric {unknown[0]!r}, which task {task.name!r} does not use",
-            hint=f"the task's metrics: {', '.join(task.metric_keys) or 'none'}",
-        )
 
 
 def seed_everything(seed: int) -> None:
@@ -229,10 +220,6 @@ def run_status(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"status": "complete"}
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 @dataclass
 class EvalOutcome:
     run_dir: Path
@@ -275,7 +262,7 @@ def run_eval(
     # Data problems surface before any model loads.
     dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
     dataset = dataset.limited(request.limit)
-    check_metric_names(spec, request.metric_args)
+    check_metric_args(spec, request.metric_args)
     if request.output_dir:
         check_run_dir_writable(Path(request.output_dir))
 
@@ -358,7 +345,7 @@ def run_eval(
         "reproducibility": reproducibility_record(seed=request.seed, device=device, command=request.command,
                                                   plugin_package=provider.get("distribution")),
         "reportable": request.limit is None and status["status"] == "complete",
-        "created": _now(),
+        "created": utc_timestamp(),
     }
     results["warnings"] = [*(cache.warnings if cache is not None else []), *scored.get("warnings", [])]
     write_run(run_dir, results, rows)
@@ -411,7 +398,7 @@ def rescore_run(
     if metric_args is None:
         metric_args = config.get("metric_args") or {}
     else:
-        check_metric_names(spec, metric_args)
+        check_metric_args(spec, metric_args)
     if seed is None:
         seed = int(config.get("seed") or 0)
     if n_bootstrap is None:
@@ -428,7 +415,7 @@ def rescore_run(
     config["label_map"] = dict(label_map)
     config["seed"] = seed
     results["reportable"] = config.get("limit") is None and results["status"] == "complete"
-    results["rescored"] = _now()
+    results["rescored"] = utc_timestamp()
     write_run(record.directory, results, rows)
     reports, report_error = _write_reports(record.directory)
     return EvalOutcome(run_dir=record.directory, results=results, samples=rows, reports=reports, report_error=report_error)

@@ -24,6 +24,11 @@ _FALSE = {"false", "no", "off", "0"}
 LIST_TYPES = ("labels", "text_list")
 
 
+def split_list(text: str) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]``: how a list is written on the command line or in a record."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class ValueProblem(ValueError):
     """A value does not fit its declaration (the message says how)."""
 
@@ -65,7 +70,7 @@ def coerce(field: FieldSpec, value: Any) -> Any:
         result: Any = value
     elif kind in LIST_TYPES:
         if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+            value = split_list(value)
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueProblem(f"expected a list of texts, got {type(value).__name__}")
         result = list(value)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from nlpsuite.records import coerce_field
 from nlpsuite.specs import DETAILS_KEY, RESERVED_OUTPUT_KEYS, WARNINGS_KEY, FieldSpec, TaskSpec
 
 
@@ -51,10 +52,7 @@ def normalise_record(spec: TaskSpec, record: Any) -> Any:
     """``record`` with comma-separated text in list fields (``"labels": "a, b"``) split into a list."""
     if not isinstance(record, Mapping):
         return record
-    lists = [f.name for f in spec.input_fields if f.type in ("labels", "text_list") and isinstance(record.get(f.name), str)]
-    if not lists:
-        return record
-    return {**record, **{name: [p.strip() for p in record[name].split(",") if p.strip()] for name in lists}}
+    return {**record, **{f.name: coerce_field(f.type, record[f.name]) for f in spec.input_fields if f.name in record}}
 
 
 def input_problem(spec: TaskSpec, record: Any) -> str | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nlpsuite.arguments import LIST_TYPES, split_list
 from nlpsuite.specs import TaskSpec
-
-LIST_TYPES = ("labels", "text_list")
 
 
 def coerce_field(field_type: str, value: Any) -> Any:
+    """A list field given as comma-separated text becomes the list; anything else is kept as it is."""
     if field_type in LIST_TYPES and isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        return split_list(value)
     return value
 
 

@@ -15,11 +15,11 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.provenance import utc_timestamp
 from nlpsuite.evaluation.audit.comparators import (
     Pair,
     compare_labels,
@@ -79,10 +79,6 @@ class AuditOutcome:
     pairs: list[dict[str, Any]]
     reports: list[Path]
     report_error: str | None = None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def chosen_perturbations(names: Sequence[str]) -> list[PerturbationSpec]:
@@ -231,7 +227,7 @@ def run_audit(
                                                   command=request.command,
                                                   plugin_package=provider.get("distribution")),
         "reportable": request.limit is None,
-        "created": _now(),
+        "created": utc_timestamp(),
     }
     import json
 

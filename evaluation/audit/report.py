@@ -36,17 +36,19 @@ def write_audit_reports(run_dir: Path) -> list[Path]:
     return [md, html]
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+def format_number(value: Any, digits: int = 3, missing: str = "–") -> str:
+    """A statistic as the audit's tables show it (``missing`` when there is none)."""
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else missing
 
 
 def _ci(ci: Mapping[str, Any] | None, digits: int = 3) -> str:
-    return f"[{_num(ci.get('low'), digits)}, {_num(ci.get('high'), digits)}]" if ci else "–"
+    return f"[{format_number(ci.get('low'), digits)}, {format_number(ci.get('high'), digits)}]" if ci else "–"
 
 
-def _p(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "–"
+def format_p(value: Any, missing: str = "–") -> str:
+    """A p-value as the audit's tables show it: two significant digits below 0.001."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return missing
     return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
 
 
@@ -149,15 +151,15 @@ def render_markdown(results: Mapping[str, Any]) -> str:
                 fr = r.get("flip_rate") or {}
                 test = r.get("paired_test") or {}
                 lines.append(f"| {_md(row['field'])} | {_md(row['direction'])} | {r.get('n_inputs', '–')} | "
-                             f"{_num(fr.get('value'))} | {_ci(fr.get('ci'))} | {_p(test.get('p_value'))} | "
-                             f"{_p(test.get('p_holm'))} | {_verdict(r)} |")
+                             f"{format_number(fr.get('value'))} | {_ci(fr.get('ci'))} | {format_p(test.get('p_value'))} | "
+                             f"{format_p(test.get('p_holm'))} | {_verdict(r)} |")
         rows = score_rows(section)
         if rows:
             lines += ["", "### Score changes (counterfactual − original)", "",
                       "| score | direction | inputs | mean change | 95% CI |", "|---|---|---:|---:|---|"]
             for row in rows:
                 r = row["result"]
-                value = INSUFFICIENT if _insufficient(r) else _num(r.get("mean_change"), 4)
+                value = INSUFFICIENT if _insufficient(r) else format_number(r.get("mean_change"), 4)
                 lines.append(f"| {_md(row['field'])} | {_md(row['direction'])} | {r.get('n_inputs', '–')} | {value} | "
                              f"{_ci(r.get('ci'), 4)} |")
         for field, block in (section.get("text") or {}).items():
@@ -170,9 +172,9 @@ def render_markdown(results: Mapping[str, Any]) -> str:
                     continue
                 chrf, cos = r.get("swap_back_chrf") or {}, r.get("swap_back_cosine") or {}
                 same, faithful = r.get("swap_back_identical") or {}, r.get("gender_terms_faithful") or {}
-                lines.append(f"| {_md(direction)} | {r['n_inputs']} | {_num(chrf.get('mean'), 2)} | {_ci(chrf.get('ci'), 2)} | "
-                             f"{_num(cos.get('mean'))} | {_ci(cos.get('ci'))} | {_num(same.get('value'))} {_ci(same.get('ci'))} | "
-                             f"{_num(faithful.get('value'))} {_ci(faithful.get('ci'))} |")
+                lines.append(f"| {_md(direction)} | {r['n_inputs']} | {format_number(chrf.get('mean'), 2)} | {_ci(chrf.get('ci'), 2)} | "
+                             f"{format_number(cos.get('mean'))} | {_ci(cos.get('ci'))} | {format_number(same.get('value'))} {_ci(same.get('ci'))} | "
+                             f"{format_number(faithful.get('value'))} {_ci(faithful.get('ci'))} |")
         metrics = section.get("group_metrics") or {}
         if metrics:
             lines += ["", "### Metrics by group", "",
@@ -182,9 +184,9 @@ def render_markdown(results: Mapping[str, Any]) -> str:
                 diff = m.get("difference") or {}
                 first = True
                 for group, e in m["by_group"].items():
-                    value = INSUFFICIENT if _insufficient(e) else _num(e.get("value"))
-                    extra = (f"{_num(diff.get('value'))} {_ci(diff.get('ci'))} | {_num(m.get('max_min_difference'))} | "
-                             f"{_num(m.get('min_max_ratio'))} | {_md(m.get('worst_group') or '–')}") if first else " | | | "
+                    value = INSUFFICIENT if _insufficient(e) else format_number(e.get("value"))
+                    extra = (f"{format_number(diff.get('value'))} {_ci(diff.get('ci'))} | {format_number(m.get('max_min_difference'))} | "
+                             f"{format_number(m.get('min_max_ratio'))} | {_md(m.get('worst_group') or '–')}") if first else " | | | "
                     lines.append(f"| {_md(key) if first else ''} | {_md(group)} | {value} | {_ci(e.get('ci'))} | "
                                  f"{e.get('n_inputs', '–')} | {extra} |")
                     first = False
@@ -218,11 +220,11 @@ def render_markdown(results: Mapping[str, Any]) -> str:
 def finding_text(f: Mapping[str, Any]) -> str:
     where = f"{f['perturbation']} {f.get('direction', '')}".strip()
     if f["kind"] == "label shift":
-        return (f"{where}: {f['field']} flips in {_num(f['flip_rate'])} of pairs {_ci(f['flip_ci'])}, toward "
-                f"{f.get('toward_label') or '–'} (McNemar exact, Holm p = {_p(f['p_holm'])})")
+        return (f"{where}: {f['field']} flips in {format_number(f['flip_rate'])} of pairs {_ci(f['flip_ci'])}, toward "
+                f"{f.get('toward_label') or '–'} (McNemar exact, Holm p = {format_p(f['p_holm'])})")
     if f["kind"] == "score change":
-        return f"{where}: {f['field']} changes by {_num(f['mean_change'], 4)} on average {_ci(f['ci'], 4)}"
-    return (f"{where}: {f['field']} differs between {' and '.join(f['groups'])} by {_num(f['difference'])} "
+        return f"{where}: {f['field']} changes by {format_number(f['mean_change'], 4)} on average {_ci(f['ci'], 4)}"
+    return (f"{where}: {f['field']} differs between {' and '.join(f['groups'])} by {format_number(f['difference'])} "
             f"{_ci(f['ci'])}" + (f"; worst group {f['worst_group']}" if f.get("worst_group") else ""))
 
 
@@ -306,8 +308,8 @@ def output_diff_html(row: Mapping[str, Any]) -> str:
     compared = row.get("compared") or {}
     for key, value in compared.items():
         if isinstance(value, Mapping) and value.get("swap_back") is not None:
-            parts.append(f"<div><b>swapped back</b>: {_h(_clip(value['swap_back']))} (chrF {_num(value.get('chrf'), 1)}, "
-                         f"cosine {_num(value.get('cosine'))})</div>")
+            parts.append(f"<div><b>swapped back</b>: {_h(_clip(value['swap_back']))} (chrF {format_number(value.get('chrf'), 1)}, "
+                         f"cosine {format_number(value.get('cosine'))})</div>")
     return "".join(parts)
 
 
@@ -355,9 +357,9 @@ def render_html(results: Mapping[str, Any]) -> str:
                 verdict = _verdict(r)
                 css = "flag" if verdict.startswith("FLAGGED") else ("insufficient" if verdict == INSUFFICIENT else "")
                 body.append(f"<tr><td>{_h(row['field'])}</td><td>{_h(row['direction'])}</td>"
-                            f"<td class=num>{_h(r.get('n_inputs', '–'))}</td><td class=num>{_num(fr.get('value'))}</td>"
-                            f"<td class=num>{_ci(fr.get('ci'))}</td><td class=num>{_p(test.get('p_value'))}</td>"
-                            f"<td class=num>{_p(test.get('p_holm'))}</td><td class='{css}'>{_h(verdict)}</td></tr>")
+                            f"<td class=num>{_h(r.get('n_inputs', '–'))}</td><td class=num>{format_number(fr.get('value'))}</td>"
+                            f"<td class=num>{_ci(fr.get('ci'))}</td><td class=num>{format_p(test.get('p_value'))}</td>"
+                            f"<td class=num>{format_p(test.get('p_holm'))}</td><td class='{css}'>{_h(verdict)}</td></tr>")
                 ci = fr.get("ci") or {}
                 bars.append(RateBar(f"{row['field']} {row['direction']}", fr.get("value"), ci.get("low"), ci.get("high"),
                                     flagged=verdict.startswith("FLAGGED"),
@@ -370,7 +372,7 @@ def render_html(results: Mapping[str, Any]) -> str:
                         "<th>inputs</th><th>mean change</th><th>95% CI</th></tr>")
             for row in rows:
                 r = row["result"]
-                value = INSUFFICIENT if _insufficient(r) else _num(r.get("mean_change"), 4)
+                value = INSUFFICIENT if _insufficient(r) else format_number(r.get("mean_change"), 4)
                 body.append(f"<tr><td>{_h(row['field'])}</td><td>{_h(row['direction'])}</td>"
                             f"<td class=num>{_h(r.get('n_inputs', '–'))}</td><td class=num>{_h(value)}</td>"
                             f"<td class=num>{_ci(r.get('ci'), 4)}</td></tr>")
@@ -388,10 +390,10 @@ def render_html(results: Mapping[str, Any]) -> str:
                 chrf, cos = r.get("swap_back_chrf") or {}, r.get("swap_back_cosine") or {}
                 same, faithful = r.get("swap_back_identical") or {}, r.get("gender_terms_faithful") or {}
                 body.append(f"<tr><td>{_h(direction)}</td><td class=num>{r['n_inputs']}</td>"
-                            f"<td class=num>{_num(chrf.get('mean'), 2)}</td><td class=num>{_ci(chrf.get('ci'), 2)}</td>"
-                            f"<td class=num>{_num(cos.get('mean'))}</td><td class=num>{_ci(cos.get('ci'))}</td>"
-                            f"<td class=num>{_num(same.get('value'))} {_ci(same.get('ci'))}</td>"
-                            f"<td class=num>{_num(faithful.get('value'))} {_ci(faithful.get('ci'))}</td></tr>")
+                            f"<td class=num>{format_number(chrf.get('mean'), 2)}</td><td class=num>{_ci(chrf.get('ci'), 2)}</td>"
+                            f"<td class=num>{format_number(cos.get('mean'))}</td><td class=num>{_ci(cos.get('ci'))}</td>"
+                            f"<td class=num>{format_number(same.get('value'))} {_ci(same.get('ci'))}</td>"
+                            f"<td class=num>{format_number(faithful.get('value'))} {_ci(faithful.get('ci'))}</td></tr>")
                 sci = same.get("ci") or {}
                 bars.append(RateBar(f"identical {direction}", same.get("value"), sci.get("low"), sci.get("high")))
             body.append("</table>")
@@ -407,11 +409,11 @@ def render_html(results: Mapping[str, Any]) -> str:
                 diff = m.get("difference") or {}
                 groups = list(m["by_group"].items())
                 for index, (group, e) in enumerate(groups):
-                    value = INSUFFICIENT if _insufficient(e) else _num(e.get("value"))
+                    value = INSUFFICIENT if _insufficient(e) else format_number(e.get("value"))
                     head = f"<td rowspan={len(groups)}>{_h(key)}</td>" if index == 0 else ""
-                    tail = (f"<td rowspan={len(groups)} class=num>{_num(diff.get('value'))} {_ci(diff.get('ci'))}</td>"
-                            f"<td rowspan={len(groups)} class=num>{_num(m.get('max_min_difference'))}</td>"
-                            f"<td rowspan={len(groups)} class=num>{_num(m.get('min_max_ratio'))}</td>"
+                    tail = (f"<td rowspan={len(groups)} class=num>{format_number(diff.get('value'))} {_ci(diff.get('ci'))}</td>"
+                            f"<td rowspan={len(groups)} class=num>{format_number(m.get('max_min_difference'))}</td>"
+                            f"<td rowspan={len(groups)} class=num>{format_number(m.get('min_max_ratio'))}</td>"
                             f"<td rowspan={len(groups)}>{_h(m.get('worst_group') or '–')}</td>") if index == 0 else ""
                     body.append(f"<tr>{head}<td>{_h(group)}</td><td class=num>{_h(value)}</td>"
                                 f"<td class=num>{_ci(e.get('ci'))}</td><td class=num>{_h(e.get('n_inputs', '–'))}</td>{tail}</tr>")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.evaluation.audit.report import format_number, format_p
 from nlpsuite.registry import get_perturbations, get_tasks
 from nlpsuite.specs import PerturbationSpec, TaskSpec
 from nlpsuite.web.evaluation_view import check_dataset_size, chosen_dataset
@@ -149,15 +150,13 @@ def run_audit_view(
     )
 
 
-# -- numbers as the tables show them --------------------------------------------------------------
+# -- numbers as the tables show them (the audit report's formats) -------------------------------------
 def _num(value: Any, digits: int = 3) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else NO_VALUE
+    return format_number(value, digits, NO_VALUE)
 
 
 def _p(value: Any) -> str:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return NO_VALUE
-    return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
+    return format_p(value, NO_VALUE)
 
 
 def _ci(ci: Mapping[str, Any] | None, digits: int = 3) -> str:

@@ -74,7 +74,7 @@ def _run_dir(runner: TaskRunner, spec: TaskSpec, dataset: str, model: str | None
 
 def chosen_dataset(spec: Any, upload: Any, max_upload_bytes: int) -> tuple[str, str]:
     """(dataset reference, identity for the cache) from an upload (checked, read as data only) or the task's sample."""
-    from nlpsuite.evaluation.dataset_files import file_sha256
+    from nlpsuite.models.integrity import file_sha256
 
     if upload is not None:
         path = check_upload(upload, max_upload_bytes)

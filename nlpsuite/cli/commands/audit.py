@@ -98,13 +98,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _num(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "-"
+    from nlpsuite.evaluation.audit.report import format_number
+
+    return format_number(value, 3, "-")
 
 
 def _p(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "-"
-    return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
+    from nlpsuite.evaluation.audit.report import format_p
+
+    return format_p(value, "-")
 
 
 def print_summary(results: dict[str, Any], run_dir: Any) -> None:
