@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from nlpsuite.cache_dir import default_cache_dir
 
 #: Bump when the key recipe or the stored row format changes: old rows are then never matched.
 CACHE_SCHEMA_VERSION = 1
@@ -52,14 +53,6 @@ CREATE TABLE IF NOT EXISTS predictions (
     PRIMARY KEY (config_key, dataset_key, sample_id, input_hash)
 );
 """
-
-
-def default_cache_dir() -> Path:
-    configured = os.environ.get("NLPSUITE_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "nlpsuite"
 
 
 def canonical_json(value: Any) -> str:

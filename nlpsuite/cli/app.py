@@ -36,7 +36,8 @@ def _debug_option() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def top_level_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The ``nlpsuite`` parser without its commands, and the action that holds them."""
     parser = argparse.ArgumentParser(
         prog="nlpsuite",
         description="NLP task applications (summarization, translation, classification, sentiment, "
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nlpsuite {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser, sub
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser, sub = top_level_parser()
     common = _debug_option()
     for name in BUILTIN_COMMANDS:
         module = importlib.import_module(f"nlpsuite.cli.commands.{name.replace('-', '_')}")
@@ -56,7 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         module.configure(command_parser)
         command_parser.set_defaults(handler=module.run)
     _add_plugin_commands(sub, common)
+    _remember_commands(sub)
     return parser
+
+
+def _remember_commands(sub: argparse._SubParsersAction) -> None:
+    from nlpsuite.cli import command_index
+    from nlpsuite.registry import get_registry
+
+    plugins = get_registry().host.plugins.values()
+    healthy = all(info.status != "failed" and not info.problems for info in plugins)
+    command_index.remember([(action.dest, action.help or "") for action in sub._choices_actions], healthy=healthy)
 
 
 def _add_plugin_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -85,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
     try:
+        if argv in ([], ["-h"], ["--help"]):
+            from nlpsuite.cli import command_index
+
+            if command_index.print_recorded_help(top_level_parser):
+                return EXIT_OK
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):

@@ -19,7 +19,7 @@ SUBDIRECTORY = "converted"
 
 
 def conversion_dir() -> Path:
-    from nlpsuite.evaluation.prediction_cache import default_cache_dir
+    from nlpsuite.cache_dir import default_cache_dir
 
     return default_cache_dir() / SUBDIRECTORY
 
