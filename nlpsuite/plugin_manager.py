@@ -99,7 +99,10 @@ def _allowed_third_party() -> set[str] | None:
 
 
 def api_problem(declared: Any) -> str | None:
-    """Why a plugin built for API ``declared`` cannot load here, or ``None`` when it can."""
+    """Why a plugin built for API ``declared`` cannot load here, or ``None`` when it can (a plugin that
+    declares no version, ``None``, is loaded as built for this one)."""
+    if declared is None:
+        return None
     host_major, host_minor = (int(p) for p in PLUGIN_API_VERSION.split("."))
     try:
         major_text, _, minor_text = str(declared).strip().partition(".")
@@ -169,7 +172,7 @@ class PluginHost:
                 with stdout_to_stderr():
                     plugin = ep.load()
                 info.api_version = _declared_api(plugin)
-                problem = api_problem(info.api_version) if info.api_version is not None else None
+                problem = api_problem(info.api_version)
                 if problem:
                     self.mark_failed(ep.name, problem)
                     continue
@@ -196,7 +199,7 @@ class PluginHost:
     def register(self, plugin: object, name: str, *, version: str | None = None) -> None:
         """Register an in-process plugin object (tests, notebooks)."""
         api_version = _declared_api(plugin)
-        problem = api_problem(api_version) if api_version is not None else None
+        problem = api_problem(api_version)
         if problem:
             raise PluginError(f"plugin {name!r} {problem}", hint="install a version of the plugin built for this nlpsuite")
         self.pm.register(plugin, name=name)
