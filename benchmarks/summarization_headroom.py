@@ -4,8 +4,10 @@ Run on the XSum **tune half** only (the first 80 of ``../shared/data/xsum`` orde
 as ``benchmarks/offline_quality.py`` splits it); the held-out half is never read here.  Prints, in one run:
 
 * **ceilings**: ROUGE-1/2/L (the harness's metric) of the best single sentence per article and of the
-  best set of at most two sentences (chosen by ROUGE-1 against the reference: an oracle), next to the
-  default summarizer and lead-1;
+  best set of at most two sentences (chosen by ROUGE-1 against the reference: an oracle), and of the
+  sentence the encoder finds most similar to the reference itself (the ceiling of any method that ranks
+  sentences by this encoder's similarity to a summary vector), next to the default summarizer and
+  lead-1; and how close the document centroid the summarizer uses comes to the reference's embedding;
 * **the oracle sentence's profile**: its rank among the eligible sentences, its length and how often it
   opens with a quotation mark, against all eligible sentences;
 * **which sentence features track ROUGE-1**: the mean within-article Spearman correlation between each
@@ -63,12 +65,13 @@ def opens_with_quote(sentence: str) -> bool:
     return sentence.lstrip()[:1] in "\"“‘'"
 
 
-def sentence_features(sentences: list[str], encoder) -> dict[str, list[float]]:
+def sentence_features(sentences: list[str], vectors) -> dict[str, list[float]]:
+    """Per-sentence features; ``vectors`` are the sentences' L2-normalised embeddings."""
     import numpy as np
 
     from nlpsuite.plugins.summarization.extractive import Budget, sentence_scores, word_count
 
-    vectors = np.asarray(encoder.encode(sentences, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float64)
+    vectors = np.asarray(vectors, dtype=np.float64)
     no_prior = Budget(max_sentences=1, max_words=1, mmr_lambda=1.0, min_sentence_words=0, prior_weight=0.0)
     words = [_CONTENT_WORD.findall(s.lower()) for s in sentences]
     counts = Counter(w for ws in words for w in ws)
@@ -90,12 +93,18 @@ def ceilings_and_profile(tune: list[dict], default) -> None:
 
     encoder = default.predictor.encoder
     references = [r["summary"] for r in tune]
+    reference_vectors = encoder.encode(references, normalize_embeddings=True, convert_to_numpy=True)
+    nearest_to_reference, centroid_cosines = [], []
     best_one, best_two, ranks, lengths, quotes = [], [], [], [], []
     all_lengths, all_quotes = [], []
     correlations: dict[str, list[float]] = {}
     top_by_feature: dict[str, list[str]] = {}
-    for row in tune:
+    for row, reference_vector in zip(tune, reference_vectors):
         sentences = eligible_sentences(row["document"])
+        vectors = encoder.encode(sentences, normalize_embeddings=True, convert_to_numpy=True)
+        nearest_to_reference.append(sentences[int(np.argmax(vectors @ reference_vector))])
+        centroid = vectors.sum(axis=0)
+        centroid_cosines.append(float(centroid @ reference_vector / np.linalg.norm(centroid)))
         scores = rouge_f("rouge1", sentences, [row["summary"]] * len(sentences))
         best = int(np.argmax(scores))
         best_one.append(sentences[best])
@@ -108,7 +117,7 @@ def ceilings_and_profile(tune: list[dict], default) -> None:
         quotes.append(opens_with_quote(sentences[best]))
         all_lengths.extend(word_count(s) for s in sentences)
         all_quotes.extend(opens_with_quote(s) for s in sentences)
-        for name, values in sentence_features(sentences, encoder).items():
+        for name, values in sentence_features(sentences, vectors).items():
             top_by_feature.setdefault(name, []).append(sentences[int(np.argmax(values))])
             if len(sentences) > 2 and len(set(values)) > 1 and len(set(scores)) > 1:
                 correlations.setdefault(name, []).append(spearmanr(values, scores).statistic)
@@ -117,8 +126,10 @@ def ceilings_and_profile(tune: list[dict], default) -> None:
     print(f"  XSum tune half: {len(tune)} articles; ceilings (oracle: chosen by ROUGE-1 against the reference)")
     print(rouge_line("oracle: best sentence", best_one, references))
     print(rouge_line("oracle: best <= 2 sentences", best_two, references))
+    print(rouge_line("nearest to reference embedding", nearest_to_reference, references))
     print(rouge_line("extractive (default)", summaries, references))
     print(rouge_line("lead-1", [baseline(r["document"], 1) for r in tune], references))
+    print(f"  cosine between the document centroid and the reference embedding: mean {np.mean(centroid_cosines):.3f}")
     histogram = ", ".join(f"{lo}{'' if hi == lo else ('+' if hi > 100 else f'-{hi}')}: "
                           f"{sum(lo <= r <= hi for r in ranks)}" for lo, hi in RANK_BINS)
     print(f"  oracle sentence rank among eligible sentences (articles): {histogram}")
