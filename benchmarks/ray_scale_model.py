@@ -13,7 +13,7 @@ Driver stages, per sample (sentiment-shaped records and outputs):
 * commit: the SQLite cache ``store`` in batches of ``--batch-size`` (one transaction each);
 * lookup: the cache ``lookup`` at start (a resumed or repeated run reads every stored row);
 * hash: the input hash the cache key needs;
-* score: ``score_rows`` (accuracy + macro-F1 with a 1,000-resample bootstrap), measured at
+* score: ``score_run`` (accuracy + macro-F1 with a 1,000-resample bootstrap), measured at
   two sizes and extrapolated linearly;
 * write: ``samples.jsonl`` (``write_run``).
 
@@ -46,7 +46,8 @@ def measure(n: int, batch_size: int) -> dict[str, float]:
     from nlpsuite.evaluation.dataset import input_hash
     from nlpsuite.evaluation.prediction_cache import PredictionCache
     from nlpsuite.evaluation.results import write_run
-    from nlpsuite.evaluation.runner import score_rows
+    from nlpsuite.evaluation.runner import score_run
+    from nlpsuite.evaluation.sample_columns import SampleColumns
     from nlpsuite.registry import get_task
 
     costs: dict[str, float] = {}
@@ -99,10 +100,10 @@ def measure(n: int, batch_size: int) -> dict[str, float]:
         tracemalloc.stop()
         large = rows(n)
         began = time.perf_counter()
-        score_rows(spec, small, metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
+        score_run(spec, SampleColumns.from_rows(spec, small), metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
         t_small = time.perf_counter() - began
         began = time.perf_counter()
-        score_rows(spec, large, metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
+        score_run(spec, SampleColumns.from_rows(spec, large), metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
         t_large = time.perf_counter() - began
         costs["score"] = (t_large - t_small) / (n - n // 4)
         costs["score_fixed_s"] = max(0.0, t_large - costs["score"] * n)
