@@ -178,7 +178,7 @@ def compare_runs(
                 + (f" (run with --limit {limit})" if limit is not None else "")
                 + "; treat the comparison as a smoke test"
             )
-        failed = sum(p is None for p in columns.predictions)
+        failed = columns.predictions.count(None)  # scored as empty or wrong
         if failed:
             comparison.warnings.append(f"run {label} has {failed} failed sample(s), scored as empty or wrong predictions")
     mappings_a, mappings_b = recorded_mappings(run_a.results), recorded_mappings(run_b.results)

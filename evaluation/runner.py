@@ -358,7 +358,7 @@ def run_eval(
         "created": utc_timestamp(),
     }
     results["warnings"] = [*(cache.warnings if cache is not None else []), *scored.get("warnings", [])]
-    del columns  # scored: what remains per sample is its dataset record, output and scores
+    del columns  # writing the rows needs only the dataset records, the outputs and the score arrays
     write_run(run_dir, results, sample_rows(dataset.samples, outputs, scores))
     if mismatch is not None:
         raise LabelMismatchError(
@@ -423,7 +423,7 @@ def rescore_run(
                                label_map=label_map, warn=warn)
     results.update(scored)
     results.update(run_status(columns))
-    del columns
+    del columns  # the predictions read back: the rows are streamed again to be rewritten
     config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
     config["label_map"] = dict(label_map)
     config["seed"] = seed

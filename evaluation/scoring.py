@@ -1,10 +1,11 @@
 """Score stored predictions: every metric a task lists, with a seeded bootstrap CI.
 
 Works from stored predictions only (``samples.jsonl`` rows ``{"id", "input",
-"references", "prediction", "error", …}``, or the same read as
+"references", "prediction", "error", …}``, or the same as
 :class:`~nlpsuite.evaluation.sample_columns.SampleColumns`), so ``nlpsuite
-rescore`` and ``compare`` never load a model.  A failed sample (``error`` set or no prediction) is scored as an empty
-or missing prediction — never dropped — and counted in ``n_failed``.
+rescore`` and ``compare`` never load a model.  A failed sample (``error`` set or
+no prediction) is scored as an empty or missing prediction — never dropped —
+and counted in ``n_failed``.
 Label metrics see references matched to the model's labels first
 (:mod:`nlpsuite.evaluation.label_alignment`), so a naming mismatch is mapped
 or refused instead of scoring 0.
