@@ -9,14 +9,17 @@ nothing; every piece of user or model text is escaped.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlpsuite.evaluation.report_samples import SampleDigest
 from nlpsuite.evaluation.svg_plots import CIRow, confusion_matrix_svg, format_score, histogram_svg, metrics_ci_svg
 from nlpsuite.jsonl import write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nlpsuite.evaluation.results import RunRecord
 
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
@@ -27,8 +30,7 @@ def write_reports(run_dir: Path) -> list[Path]:
     """Write report.md and report.html into ``run_dir``; return their paths."""
     from nlpsuite.evaluation.results import read_run
 
-    run = read_run(Path(run_dir))
-    view = ReportView(run.results, run.iter_samples)
+    view = ReportView(read_run(Path(run_dir)))
     md_path = Path(run_dir) / REPORT_MD
     html_path = Path(run_dir) / REPORT_HTML
     write_atomic(md_path, render_markdown(view))
@@ -37,10 +39,10 @@ def write_reports(run_dir: Path) -> list[Path]:
 
 
 class ReportView:
-    """What both reports show, from results.json and the samples.jsonl rows ``read_samples()`` streams."""
+    """What both reports show, from a run's results.json and its samples.jsonl (streamed)."""
 
-    def __init__(self, results: Mapping[str, Any], read_samples: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
-        self.results = results
+    def __init__(self, run: RunRecord) -> None:
+        results = self.results = run.results
         self.task = str(results.get("task", "?"))
         self.dataset: Mapping[str, Any] = results.get("dataset") or {}
         self.model: Mapping[str, Any] = results.get("model") or {}
@@ -49,7 +51,7 @@ class ReportView:
         self.runtime: Mapping[str, Any] = results.get("runtime") or {}
         self.repro: Mapping[str, Any] = results.get("reproducibility") or {}
         self.reportable = bool(results.get("reportable", True))
-        self.samples = SampleDigest(read_samples, list(self.metrics))
+        self.samples = SampleDigest(run, list(self.metrics))
         # the first metric (in the task's order) that has per-sample scores
         self.main_metric = next((name for name in self.metrics if self.samples.has_scores(name)), None)
 

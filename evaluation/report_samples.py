@@ -2,26 +2,29 @@
 
 The reports need, per metric, the per-sample scores (for the histogram) and the
 samples to look at (failed ones, then the worst on the main metric).  One pass
-keeps those scores as float arrays and the first failed rows; a second pass
-fetches only the few worst rows.  So a report of a large run holds a few bytes
-per sample, never the rows themselves.
+keeps those scores as float arrays and the first failed rows; the few worst
+rows are then parsed again by position.  So a report of a large run holds a few
+bytes per sample, never the rows themselves.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nlpsuite.evaluation.results import RunRecord
 
 WORST_SAMPLES = 10
 
 
 class SampleDigest:
-    """Scores and worst samples of the rows ``read()`` yields (called once, and again only for the worst rows)."""
+    """Per-sample scores of ``metrics`` and the samples to look at, from ``run``'s samples.jsonl."""
 
-    def __init__(self, read: Callable[[], Iterable[Mapping[str, Any]]], metrics: Sequence[str]) -> None:
-        self._read = read
+    def __init__(self, run: RunRecord, metrics: Sequence[str]) -> None:
+        self._run = run
         self.n = 0
         self.failed: list[Mapping[str, Any]] = []
         self._present: set[str] = set()
@@ -29,7 +32,7 @@ class SampleDigest:
         # per metric, the score and row number of each sample that did not fail
         self._keys = {name: array("d") for name in metrics}
         self._rows = {name: array("q") for name in metrics}
-        for number, sample in enumerate(read()):
+        for number, sample in enumerate(run.iter_samples()):
             self.n += 1
             error = sample.get("error")
             if error and len(self.failed) < WORST_SAMPLES:
@@ -62,6 +65,5 @@ class SampleDigest:
         # a stable sort, as sorting the rows themselves by score was
         order = sorted(range(len(keys)), key=keys.__getitem__, reverse=not higher_is_better)
         chosen = [rows[k] for k in order[:WORST_SAMPLES - len(self.failed)]]
-        wanted = set(chosen)
-        found = {number: sample for number, sample in enumerate(self._read()) if number in wanted}
+        found = self._run.samples_at(chosen)
         return self.failed + [found[number] for number in chosen]

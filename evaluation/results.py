@@ -13,7 +13,7 @@ in memory as rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +59,18 @@ class RunRecord:
                 f"{self.samples_path} holds {count} samples but {RESULTS_FILE} says {expected}",
                 hint="the run directory was edited or mixed with another run; rerun the `nlpsuite eval` command",
             )
+
+    def samples_at(self, positions: Collection[int]) -> dict[int, dict[str, Any]]:
+        """The rows at ``positions`` (0-based, in file order), checked; only those lines are parsed."""
+        from nlpsuite.jsonl import read_jsonl_numbered
+
+        found = {}
+        wanted = sorted(set(positions))
+        for position, (line, row) in zip(wanted, read_jsonl_numbered(self.samples_path, what="samples file",
+                                                                     only=set(wanted))):
+            check_sample(row, self.samples_path, line)
+            found[position] = row
+        return found
 
     @cached_property
     def samples(self) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import json
 import os
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,17 +21,24 @@ from nlpsuite.text_files import iter_lines
 JSONL_HINT = 'each line must be one JSON object, e.g. {"id": "1", "text": "…"}'
 
 
-def read_jsonl_numbered(path: str | Path, what: str = "input file") -> Iterator[tuple[int, dict[str, Any]]]:
+def read_jsonl_numbered(path: str | Path, what: str = "input file", *,
+                        only: Container[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` for each non-blank line.
 
     A line that is not a JSON object, bytes that are not UTF-8 (reported at
     their own line), or a path that is not a readable regular file raise
     :class:`InputError` naming the file and line; ``what`` names the file in
-    errors (``dataset file``).  A byte-order mark is accepted.
+    errors (``dataset file``).  A byte-order mark is accepted.  ``only`` names
+    the records wanted by position (0-based over non-blank lines); the other
+    lines are skipped unparsed.
     """
     path = Path(path)
+    position = -1
     for number, line in iter_lines(path, what):
         if not line.strip():
+            continue
+        position += 1
+        if only is not None and position not in only:
             continue
         try:
             record = json.loads(line)
