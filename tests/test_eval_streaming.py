@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from nlpsuite.errors import InputError
 from nlpsuite.evaluation import bootstrap
 from nlpsuite.evaluation.bootstrap import bootstrap_ci
+from nlpsuite.evaluation.report import write_reports
+from nlpsuite.evaluation.results import read_run
 from nlpsuite.evaluation.runner import rescore_run
 from nlpsuite.registry import get_metric
 from nlpsuite.specs import MetricResult
@@ -70,3 +73,20 @@ def test_a_samples_file_that_lost_rows_is_refused_when_streamed(tmp_path):
     with pytest.raises(InputError, match="holds 399 samples but results.json says 400"):
         rescore_run(run_dir)
     assert (run_dir / "results.json").is_file()  # refused while scoring, before anything was rewritten
+
+
+def test_report_lists_failed_samples_then_the_worst_in_file_order(tmp_path):
+    run_dir = _sentiment_run(tmp_path)
+    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    write_reports(run_dir)
+    html = (run_dir / "report.html").read_text()
+    table = html[html.index("Samples to look at"):]
+    shown = re.findall(r"<tr><td>(s\d+)</td>", table)
+    wrong = [r["id"] for r in rows if not r["error"] and r["scores"]["accuracy"] == 0.0]
+    assert shown == (["s5", "s17"] + wrong)[:10]
+
+
+def test_rows_are_read_back_by_position_without_the_others(tmp_path):
+    run = read_run(_sentiment_run(tmp_path))
+    every = list(run.iter_samples())
+    assert run.samples_at([3, 1, 399]) == {1: every[1], 3: every[3], 399: every[399]}
