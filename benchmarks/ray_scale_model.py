@@ -96,7 +96,7 @@ def measure(n: int, batch_size: int) -> dict[str, float]:
 
         tracemalloc.start()
         small = rows(n // 4)
-        costs["memory_bytes"] = tracemalloc.get_traced_memory()[0] / (n // 4)  # one samples.jsonl row held in memory
+        costs["memory_bytes"] = tracemalloc.get_traced_memory()[0] / (n // 4)  # a record and its output, as a row: at most what the driver holds per sample
         tracemalloc.stop()
         large = rows(n)
         began = time.perf_counter()
@@ -133,7 +133,7 @@ def model(costs: dict[str, float], *, samples: int, nodes: int, workers_per_node
         "after_predict_s (score + samples.jsonl)": round(after_s),
         "total_s": round(before_s + predict_s + after_s),
         "share_of_time_on_the_driver_only": round((before_s + after_s) / (before_s + predict_s + after_s), 2),
-        "driver_memory_gb (rows held for scoring)": round(samples * costs["memory_bytes"] / 1e9, 1),
+        "driver_memory_gb (records and outputs held)": round(samples * costs["memory_bytes"] / 1e9, 1),
     }
 
 
