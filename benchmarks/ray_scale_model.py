@@ -13,7 +13,7 @@ Driver stages, per sample (sentiment-shaped records and outputs):
 * commit: the SQLite cache ``store`` in batches of ``--batch-size`` (one transaction each);
 * lookup: the cache ``lookup`` at start (a resumed or repeated run reads every stored row);
 * hash: the input hash the cache key needs;
-* score: ``score_rows`` (accuracy + macro-F1 with a 1,000-resample bootstrap), measured at
+* score: ``score_run`` (accuracy + macro-F1 with a 1,000-resample bootstrap), measured at
   two sizes and extrapolated linearly;
 * write: ``samples.jsonl`` (``write_run``).
 
@@ -46,7 +46,8 @@ def measure(n: int, batch_size: int) -> dict[str, float]:
     from nlpsuite.evaluation.dataset import input_hash
     from nlpsuite.evaluation.prediction_cache import PredictionCache
     from nlpsuite.evaluation.results import write_run
-    from nlpsuite.evaluation.runner import score_rows
+    from nlpsuite.evaluation.runner import score_run
+    from nlpsuite.evaluation.sample_columns import SampleColumns
     from nlpsuite.registry import get_task
 
     costs: dict[str, float] = {}
@@ -95,14 +96,14 @@ def measure(n: int, batch_size: int) -> dict[str, float]:
 
         tracemalloc.start()
         small = rows(n // 4)
-        costs["memory_bytes"] = tracemalloc.get_traced_memory()[0] / (n // 4)  # one samples.jsonl row held in memory
+        costs["memory_bytes"] = tracemalloc.get_traced_memory()[0] / (n // 4)  # a record and its output, as a row: at most what the driver holds per sample
         tracemalloc.stop()
         large = rows(n)
         began = time.perf_counter()
-        score_rows(spec, small, metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
+        score_run(spec, SampleColumns.from_rows(spec, small), metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
         t_small = time.perf_counter() - began
         began = time.perf_counter()
-        score_rows(spec, large, metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
+        score_run(spec, SampleColumns.from_rows(spec, large), metric_args={}, seed=0, n_bootstrap=1000, warn=lambda _m: None)
         t_large = time.perf_counter() - began
         costs["score"] = (t_large - t_small) / (n - n // 4)
         costs["score_fixed_s"] = max(0.0, t_large - costs["score"] * n)
@@ -132,7 +133,7 @@ def model(costs: dict[str, float], *, samples: int, nodes: int, workers_per_node
         "after_predict_s (score + samples.jsonl)": round(after_s),
         "total_s": round(before_s + predict_s + after_s),
         "share_of_time_on_the_driver_only": round((before_s + after_s) / (before_s + predict_s + after_s), 2),
-        "driver_memory_gb (rows held for scoring)": round(samples * costs["memory_bytes"] / 1e9, 1),
+        "driver_memory_gb (records and outputs held)": round(samples * costs["memory_bytes"] / 1e9, 1),
     }
 
 

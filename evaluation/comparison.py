@@ -18,7 +18,8 @@ from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.dataset import input_hash
 from nlpsuite.evaluation.label_alignment import recorded_mappings, with_mapped_references
 from nlpsuite.evaluation.results import RunRecord
-from nlpsuite.evaluation.scoring import binding_for, compute_metric, is_failed, metric_arguments
+from nlpsuite.evaluation.sample_columns import SampleColumns
+from nlpsuite.evaluation.scoring import binding_for, compute_metric, metric_arguments
 from nlpsuite.evaluation.significance import DEFAULT_ALPHA, PairedTestResult, paired_tests
 from nlpsuite.registry import get_task
 
@@ -161,13 +162,15 @@ def compare_runs(
     order = {sid: i for i, sid in enumerate(_ids(run_a))}
     samples_a = run_a.samples
     samples_b = sorted(run_b.samples, key=lambda s: order[str(s.get("id"))])
+    task = get_task(str(run_a.results.get("task")))
+    columns_a, columns_b = SampleColumns.from_rows(task, samples_a), SampleColumns.from_rows(task, samples_b)
     comparison = Comparison(
         task=str(run_a.results.get("task")),
         dataset=str((run_a.results.get("dataset") or {}).get("name", "?")),
         n=len(samples_a),
         alpha=alpha,
     )
-    for label, run in (("A", run_a), ("B", run_b)):
+    for label, run, columns in (("A", run_a, columns_a), ("B", run_b, columns_b)):
         if not run.results.get("reportable", True):
             limit = (run.results.get("config") or {}).get("limit")
             comparison.warnings.append(
@@ -175,7 +178,7 @@ def compare_runs(
                 + (f" (run with --limit {limit})" if limit is not None else "")
                 + "; treat the comparison as a smoke test"
             )
-        failed = sum(1 for s in run.samples if is_failed(s))
+        failed = columns.predictions.count(None)  # scored as empty or wrong
         if failed:
             comparison.warnings.append(f"run {label} has {failed} failed sample(s), scored as empty or wrong predictions")
     mappings_a, mappings_b = recorded_mappings(run_a.results), recorded_mappings(run_b.results)
@@ -185,7 +188,6 @@ def compare_runs(
             f"the runs name different datasets (A {dataset_a.get('source')}, B {dataset_b.get('source')}), "
             "but every compared sample has the same input and references"
         )
-    task = get_task(comparison.task)
     for name in names:
         binding, spec = binding_for(task, name)
         mapping_a = mappings_a.get(binding.prediction_field, {})
@@ -203,8 +205,8 @@ def compare_runs(
                 f"metric {name!r} was scored with different arguments: A {args_a}, B {args_b}",
                 hint=f"rescore one run with the other's --metric-args, or leave {name!r} out with --metrics",
             )
-        result_a, _ = compute_metric(binding, spec, with_mapped_references(samples_a, mapping_a), args_a)
-        result_b, _ = compute_metric(binding, spec, with_mapped_references(samples_b, mapping_b), args_b)
+        result_a, _ = compute_metric(binding, spec, with_mapped_references(columns_a, mapping_a), args_a)
+        result_b, _ = compute_metric(binding, spec, with_mapped_references(columns_b, mapping_b), args_b)
         comparison.tests.extend(
             paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
         )

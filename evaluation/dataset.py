@@ -150,7 +150,8 @@ class RowMapper:
     where: str
     task_args: Mapping[str, Any] = field(default_factory=dict)
     require_reference: bool = True
-    _seen: dict[str, str] = field(default_factory=dict)
+    # id → its line (or row number without lines): an int per sample, not a location string
+    _seen: dict[str, int] = field(default_factory=dict)
 
     def column_for(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -198,11 +199,13 @@ class RowMapper:
         raw_id = lookup(row, self.column_for("id"))
         sample_id = str(raw_id) if raw_id is not None and str(raw_id).strip() else str(number)
         if sample_id in self._seen:
+            first = self._seen[sample_id]
             raise InputError(
-                f"{self.where}{at}: sample id {sample_id!r} appears twice (first at {self._seen[sample_id]})",
+                f"{self.where}{at}: sample id {sample_id!r} appears twice "
+                f"(first at {f'{self.where}:{first}' if at else f'row {first}'})",
                 hint="ids must be unique; drop the id column to number rows instead",
             )
-        self._seen[sample_id] = f"{self.where}{at}" if at else f"row {number}"
+        self._seen[sample_id] = line if line is not None else number
         inputs: dict[str, Any] = {}
         for spec_field in self.task.input_fields:
             value = lookup(row, self.column_for(spec_field.name))

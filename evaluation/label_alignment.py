@@ -23,10 +23,11 @@ records the mapping.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
+from nlpsuite.evaluation.sample_columns import SampleColumns
 
 _POSITIVE = {"pos", "positive"}
 _NEGATIVE = {"neg", "negative"}
@@ -82,11 +83,11 @@ def map_reference(value: Any, mapping: Mapping[str, str]) -> Any:
     return mapping.get(str(value), value)
 
 
-def with_mapped_references(samples: Sequence[Mapping[str, Any]], mapping: Mapping[str, str]) -> list[Any]:
-    """Copies of sample rows whose references are mapped (the rows themselves are left as stored)."""
+def with_mapped_references(samples: SampleColumns, mapping: Mapping[str, str]) -> SampleColumns:
+    """``samples`` with references as scored under ``mapping`` (the stored references are left as written)."""
     if not mapping:
-        return list(samples)
-    return [{**s, "references": map_reference(s.get("references"), mapping)} for s in samples]
+        return samples
+    return replace(samples, references=[map_reference(r, mapping) for r in samples.references])
 
 
 def recorded_mappings(results: Mapping[str, Any]) -> dict[str, dict[str, str]]:

@@ -36,6 +36,8 @@ from nlpsuite.cache_dir import default_cache_dir
 #: Bump when the key recipe or the stored row format changes: old rows are then never matched.
 CACHE_SCHEMA_VERSION = 1
 CACHE_FILE = "predictions.sqlite3"
+# sample ids per lookup query (SQLite allows 32766 parameters since 3.32, 999 before)
+_LOOKUP_CHUNK = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS configs (
@@ -98,16 +100,22 @@ class PredictionCache:
             )
 
     def lookup(self, key: str, dataset_key: str, samples: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
-        """Stored outputs for ``(sample id, input hash)`` pairs, by sample id (absent when not stored)."""
-        wanted = dict(samples)
+        """Stored outputs for ``(sample id, input hash)`` pairs, by sample id (absent when not stored).
+
+        Asked by id in chunks through the primary key, so the cost follows ``samples`` (a ``--limit``
+        run reads only its own rows), not everything stored for the dataset.
+        """
         found: dict[str, dict[str, Any]] = {}
-        rows = self._db.execute(
-            "SELECT sample_id, input_hash, output FROM predictions WHERE config_key = ? AND dataset_key = ?",
-            (key, dataset_key),
-        )
-        for sample_id, stored_hash, output in rows:
-            if wanted.get(sample_id) == stored_hash:
-                found[sample_id] = json.loads(output)
+        for start in range(0, len(samples), _LOOKUP_CHUNK):
+            wanted = dict(samples[start:start + _LOOKUP_CHUNK])
+            rows = self._db.execute(
+                "SELECT sample_id, input_hash, output FROM predictions WHERE config_key = ? AND dataset_key = ? "
+                f"AND sample_id IN ({','.join('?' * len(wanted))})",
+                (key, dataset_key, *wanted),
+            )
+            for sample_id, stored_hash, output in rows:
+                if wanted.get(sample_id) == stored_hash:
+                    found[sample_id] = json.loads(output)
         return found
 
     def store(self, key: str, dataset_key: str, rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> int:

@@ -9,18 +9,20 @@ nothing; every piece of user or model text is escaped.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nlpsuite.evaluation.report_samples import SampleDigest
 from nlpsuite.evaluation.svg_plots import CIRow, confusion_matrix_svg, format_score, histogram_svg, metrics_ci_svg
 from nlpsuite.jsonl import write_atomic
 
+if TYPE_CHECKING:  # pragma: no cover
+    from nlpsuite.evaluation.results import RunRecord
+
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
-WORST_SAMPLES = 10
 _TEXT_LIMIT = 400
 
 
@@ -28,8 +30,7 @@ def write_reports(run_dir: Path) -> list[Path]:
     """Write report.md and report.html into ``run_dir``; return their paths."""
     from nlpsuite.evaluation.results import read_run
 
-    run = read_run(Path(run_dir))
-    view = ReportView(run.results, run.samples)
+    view = ReportView(read_run(Path(run_dir)))
     md_path = Path(run_dir) / REPORT_MD
     html_path = Path(run_dir) / REPORT_HTML
     write_atomic(md_path, render_markdown(view))
@@ -38,11 +39,10 @@ def write_reports(run_dir: Path) -> list[Path]:
 
 
 class ReportView:
-    """What both reports show, read once from results.json and samples.jsonl."""
+    """What both reports show, from a run's results.json and its samples.jsonl (streamed)."""
 
-    def __init__(self, results: Mapping[str, Any], samples: Sequence[Mapping[str, Any]]) -> None:
-        self.results = results
-        self.samples = samples
+    def __init__(self, run: RunRecord) -> None:
+        results = self.results = run.results
         self.task = str(results.get("task", "?"))
         self.dataset: Mapping[str, Any] = results.get("dataset") or {}
         self.model: Mapping[str, Any] = results.get("model") or {}
@@ -51,14 +51,9 @@ class ReportView:
         self.runtime: Mapping[str, Any] = results.get("runtime") or {}
         self.repro: Mapping[str, Any] = results.get("reproducibility") or {}
         self.reportable = bool(results.get("reportable", True))
-        self.main_metric = self._main_metric()
-
-    def _main_metric(self) -> str | None:
-        """The first metric (in the task's order) that has per-sample scores."""
-        for name in self.metrics:
-            if any(name in (s.get("scores") or {}) for s in self.samples):
-                return name
-        return None
+        self.samples = SampleDigest(run, list(self.metrics))
+        # the first metric (in the task's order) that has per-sample scores
+        self.main_metric = next((name for name in self.metrics if self.samples.has_scores(name)), None)
 
     def scale(self, name: str) -> float:
         settings = self.metrics.get(name, {}).get("settings") or {}
@@ -66,12 +61,7 @@ class ReportView:
         return float(scale) if isinstance(scale, (int, float)) and scale > 0 else 1.0
 
     def per_sample(self, name: str) -> list[float]:
-        values = []
-        for sample in self.samples:
-            value = (sample.get("scores") or {}).get(name)
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                values.append(float(value))
-        return values
+        return self.samples.per_sample(name)
 
     def confusion(self) -> tuple[str, Mapping[str, Any]] | None:
         for name, metric in self.metrics.items():
@@ -111,13 +101,8 @@ class ReportView:
 
     def worst_samples(self) -> list[Mapping[str, Any]]:
         """Failed samples first, then the lowest-scoring (highest for lower-is-better) on the main metric."""
-        failed = [s for s in self.samples if s.get("error")]
-        if self.main_metric is None:
-            return failed[:WORST_SAMPLES]
-        higher = bool(self.metrics[self.main_metric].get("higher_is_better", True))
-        scored = [s for s in self.samples if not s.get("error") and self.main_metric in (s.get("scores") or {})]
-        scored.sort(key=lambda s: s["scores"][self.main_metric], reverse=not higher)
-        return (failed + scored)[:WORST_SAMPLES]
+        higher = self.main_metric is None or bool(self.metrics[self.main_metric].get("higher_is_better", True))
+        return self.samples.worst(self.main_metric, higher)
 
 
 def _clip(text: str) -> str:
@@ -159,7 +144,7 @@ def render_markdown(view: ReportView) -> str:
     ds = view.dataset
     lines += [
         f"- **Dataset:** {md_escape(ds.get('name', '?'))} (source {md_escape(ds.get('source', '?'))}, "
-        f"version {md_escape(ds.get('version', '?'))}), {ds.get('n', len(view.samples))} samples, "
+        f"version {md_escape(ds.get('version', '?'))}), {ds.get('n', view.samples.n)} samples, "
         f"ids sha256 {md_code(str(ds.get('ids_sha256', '?'))[:16])}…",
         f"- **Model:** {md_escape(view.model_line())}",
     ]
@@ -244,7 +229,7 @@ def render_html(view: ReportView) -> str:
     body.append("<dl>")
     for term, value in (
         ("Dataset", f"{ds.get('name', '?')} (source {ds.get('source', '?')}, version {ds.get('version', '?')})"),
-        ("Samples", ds.get("n", len(view.samples))),
+        ("Samples", ds.get("n", view.samples.n)),
         ("Sample ids sha256", ds.get("ids_sha256", "?")),
         ("Model", view.model_line()),
         ("Requested model", view.model.get("requested") or "(task default)"),

@@ -4,19 +4,25 @@
 means the run finished and matches ``samples.jsonl``: before new samples are
 written, the old results.json is removed, and a run killed in between leaves
 a directory without results.json (rerun the command; it resumes from the cache).
+
+Sample rows are streamed both ways: written as they are produced and read back
+one at a time (:meth:`RunRecord.iter_samples`), so a large run is never held
+in memory as rows.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from nlpsuite.errors import InputError, OutputError
 from nlpsuite.evaluation.run_record_check import check_results, check_sample
 from nlpsuite.jsonl import write_atomic, write_jsonl_atomic
-from nlpsuite.text_files import read_text
+from nlpsuite.text_files import check_regular_file, read_text
 
 RESULTS_FILE = "results.json"
 SAMPLES_FILE = "samples.jsonl"
@@ -25,15 +31,55 @@ RESULTS_SCHEMA_VERSION = 1
 
 @dataclass
 class RunRecord:
-    """A run directory's contents: ``results`` (results.json) and ``samples`` (samples.jsonl rows, in dataset order)."""
+    """A run directory's ``results`` (results.json) and its samples.jsonl rows, in dataset order.
+
+    :meth:`iter_samples` streams the rows (checked as they are read); :attr:`samples` reads them all
+    once and keeps them, for callers that need random access (``compare``).
+    """
 
     directory: Path
     results: dict[str, Any]
-    samples: list[dict[str, Any]]
+
+    @property
+    def samples_path(self) -> Path:
+        return self.directory / SAMPLES_FILE
+
+    def iter_samples(self) -> Iterator[dict[str, Any]]:
+        """Each row of samples.jsonl, checked; after the last, the count is checked against results.json."""
+        from nlpsuite.jsonl import read_jsonl_numbered
+
+        count = 0
+        for line, row in read_jsonl_numbered(self.samples_path, what="samples file"):
+            check_sample(row, self.samples_path, line)
+            count += 1
+            yield row
+        expected = self.results.get("dataset", {}).get("n")
+        if expected is not None and expected != count:
+            raise InputError(
+                f"{self.samples_path} holds {count} samples but {RESULTS_FILE} says {expected}",
+                hint="the run directory was edited or mixed with another run; rerun the `nlpsuite eval` command",
+            )
+
+    def samples_at(self, positions: Collection[int]) -> dict[int, dict[str, Any]]:
+        """The rows at ``positions`` (0-based, in file order), checked; only those lines are parsed."""
+        from nlpsuite.jsonl import read_jsonl_numbered
+
+        found = {}
+        wanted = sorted(set(positions))
+        for position, (line, row) in zip(wanted, read_jsonl_numbered(self.samples_path, what="samples file",
+                                                                     only=set(wanted))):
+            check_sample(row, self.samples_path, line)
+            found[position] = row
+        return found
+
+    @cached_property
+    def samples(self) -> list[dict[str, Any]]:
+        return list(self.iter_samples())
 
 
-def write_run(directory: Path, results: dict[str, Any], samples: list[dict[str, Any]]) -> None:
-    """Write samples.jsonl then results.json, each atomically (see the module docstring for why in this order)."""
+def write_run(directory: Path, results: dict[str, Any], samples: Iterable[dict[str, Any]]) -> None:
+    """Write samples.jsonl (streaming ``samples``) then results.json, each atomically (see the module
+    docstring for why in this order)."""
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -50,9 +96,8 @@ def write_run(directory: Path, results: dict[str, Any], samples: list[dict[str, 
 
 
 def read_run(directory: Path) -> RunRecord:
-    """Read a finished run directory; errors say what is missing or inconsistent."""
-    from nlpsuite.jsonl import read_jsonl_numbered
-
+    """Open a finished run directory: results.json is read and checked now, sample rows as they are used;
+    errors say what is missing or inconsistent."""
     directory = Path(directory)
     results_path = directory / RESULTS_FILE
     samples_path = directory / SAMPLES_FILE
@@ -72,14 +117,5 @@ def read_run(directory: Path) -> RunRecord:
             hint=f"this nlpsuite reads schema {RESULTS_SCHEMA_VERSION}; rerun the eval with this version",
         )
     check_results(results, results_path)
-    samples = []
-    for line, row in read_jsonl_numbered(samples_path, what="samples file"):
-        check_sample(row, samples_path, line)
-        samples.append(row)
-    expected = results.get("dataset", {}).get("n")
-    if expected is not None and expected != len(samples):
-        raise InputError(
-            f"{samples_path} holds {len(samples)} samples but {RESULTS_FILE} says {expected}",
-            hint="the run directory was edited or mixed with another run; rerun the `nlpsuite eval` command",
-        )
-    return RunRecord(directory=directory, results=results, samples=samples)
+    check_regular_file(samples_path, "samples file")
+    return RunRecord(directory=directory, results=results)

@@ -13,7 +13,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from nlpsuite.evaluation.label_alignment import LabelMismatchError
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
 from nlpsuite.evaluation.provenance import utc_timestamp
 from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+from nlpsuite.evaluation.sample_columns import SampleColumns, output_error
 from nlpsuite.evaluation.scoring import check_metric_args
 from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
 from nlpsuite.session import Session
@@ -174,12 +175,13 @@ def predict_with_cache(
     return outputs, stats  # type: ignore[return-value]
 
 
-def sample_rows(dataset: EvalDataset, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """samples.jsonl rows (scores filled in by scoring)."""
-    rows = []
-    for sample, output in zip(dataset.samples, outputs):
-        error = output.get("error") if isinstance(output, dict) else "no output"
-        rows.append({
+def sample_rows(samples: Iterable[Mapping[str, Any]], outputs: Iterable[Any],
+                scores: Callable[[int], dict[str, float]]) -> Iterator[dict[str, Any]]:
+    """samples.jsonl rows, one at a time (written as they come, never held together); ``scores(i)`` gives
+    sample ``i``'s per-sample scores."""
+    for index, (sample, output) in enumerate(zip(samples, outputs)):
+        error = output_error(output)
+        yield {
             "id": sample["id"],
             "input": sample["input"],
             # what `compare` checks, so two runs over different inputs that share ids are refused
@@ -187,46 +189,54 @@ def sample_rows(dataset: EvalDataset, outputs: list[dict[str, Any]]) -> list[dic
             "references": sample["references"],
             "prediction": None if error else output,
             "error": error,
-            "scores": {},
-        })
-    return rows
+            "scores": scores(index),
+        }
 
 
-def score_rows(spec: TaskSpec, rows: list[dict[str, Any]], *, metric_args: Mapping[str, Any], seed: int,
-               n_bootstrap: int, label_map: Mapping[str, str] | None = None,
-               warn: Callable[[str], None] = print_warning) -> dict[str, Any]:
-    """Scored fields of results.json (``metrics``, ``labels``, ``warnings``) from stored predictions only;
-    fills each row's ``scores`` and tells ``warn`` each warning."""
+def _no_scores(_index: int) -> dict[str, float]:
+    return {}
+
+
+def score_run(spec: TaskSpec, samples: SampleColumns, *, metric_args: Mapping[str, Any], seed: int,
+              n_bootstrap: int, label_map: Mapping[str, str] | None = None,
+              warn: Callable[[str], None] = print_warning) -> tuple[dict[str, Any], Callable[[int], dict[str, float]]]:
+    """Scored fields of results.json (``metrics``, ``labels``, ``warnings``) from stored predictions only, and
+    each sample's scores by index; tells ``warn`` each warning."""
     from nlpsuite.evaluation.scoring import score_samples
 
     if not spec.bindings:
-        return {"metrics": {}}
-    scored = score_samples(spec, rows, metric_args={k: dict(v) for k, v in metric_args.items()}, seed=seed,
+        return {"metrics": {}}, _no_scores
+    scored = score_samples(spec, samples, metric_args={k: dict(v) for k, v in metric_args.items()}, seed=seed,
                            n_bootstrap=n_bootstrap, label_map=label_map)
-    for row in rows:
-        row["scores"] = dict(scored.per_sample.get(row["id"], {}))
     for warning in scored.warnings:
         warn(warning)
     fields: dict[str, Any] = {"metrics": dict(scored.metrics), "warnings": list(scored.warnings)}
     if scored.labels:
         fields["labels"] = {name: alignment.to_dict() for name, alignment in scored.labels.items()}
-    return fields
+    return fields, scored.scores_of
 
 
-def run_status(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def run_status(samples: SampleColumns) -> dict[str, Any]:
     """``status`` of results.json: ``complete``, or ``all samples failed`` with the first error (not a success)."""
-    if rows and all(r.get("error") is not None for r in rows):
-        return {"status": "all samples failed", "first_error": f"sample {rows[0]['id']!r}: {rows[0]['error']}"}
+    if len(samples) and all(error is not None for error in samples.errors):
+        return {"status": "all samples failed", "first_error": f"sample {samples.ids[0]!r}: {samples.errors[0]}"}
     return {"status": "complete"}
 
 
 @dataclass
 class EvalOutcome:
+    """A finished run: its directory, results.json's contents and the reports written."""
+
     run_dir: Path
     results: dict[str, Any]
-    samples: list[dict[str, Any]]
     reports: list[Path]
     report_error: str | None = None
+
+    @property
+    def samples(self) -> list[dict[str, Any]]:
+        """The rows of samples.jsonl, read back from the run directory on each access (a run never holds
+        them all in memory)."""
+        return list(RunRecord(self.run_dir, self.results).iter_samples())
 
 
 def run_eval(
@@ -299,15 +309,15 @@ def run_eval(
         if cache is not None:
             cache.close()
 
-    rows = sample_rows(dataset, outputs)
-    status = run_status(rows)
+    columns = SampleColumns.from_outputs(spec, dataset.samples, outputs)
+    status = run_status(columns)
     mismatch: LabelMismatchError | None = None
     try:
-        scored = score_rows(spec, rows, metric_args=request.metric_args, seed=request.seed,
-                            n_bootstrap=request.n_bootstrap, label_map=request.label_map, warn=warn)
+        scored, scores = score_run(spec, columns, metric_args=request.metric_args, seed=request.seed,
+                                   n_bootstrap=request.n_bootstrap, label_map=request.label_map, warn=warn)
     except LabelMismatchError as exc:
         mismatch = exc
-        scored = {"metrics": {}}
+        scored, scores = {"metrics": {}}, _no_scores
         status = {"status": "labels do not match", "first_error": exc.message}
     wall_s = time.perf_counter() - began
     device = loaded.model.device
@@ -337,7 +347,7 @@ def run_eval(
             "n_batches": stats.n_batches,
             "cached_samples": stats.cached,
             "predicted_samples": stats.predicted,
-            "failed_samples": sum(r["error"] is not None for r in rows),
+            "failed_samples": columns.n_failed,
             "device": device,
             "engine": (engine or LocalEngine()).describe(),
             "cache_key": key,
@@ -348,14 +358,15 @@ def run_eval(
         "created": utc_timestamp(),
     }
     results["warnings"] = [*(cache.warnings if cache is not None else []), *scored.get("warnings", [])]
-    write_run(run_dir, results, rows)
+    del columns  # writing the rows needs only the dataset records, the outputs and the score arrays
+    write_run(run_dir, results, sample_rows(dataset.samples, outputs, scores))
     if mismatch is not None:
         raise LabelMismatchError(
             mismatch.message,
             hint=f"{mismatch.hint}; predictions are stored: `nlpsuite rescore {run_dir} --label-map ...` scores them",
         )
     reports, report_error = _write_reports(run_dir)
-    return EvalOutcome(run_dir=run_dir, results=results, samples=rows, reports=reports, report_error=report_error)
+    return EvalOutcome(run_dir=run_dir, results=results, reports=reports, report_error=report_error)
 
 
 def _write_reports(run_dir: Path) -> tuple[list[Path], str | None]:
@@ -405,17 +416,26 @@ def rescore_run(
         n_bootstrap = _recorded_bootstrap(results)
     if label_map is None:
         label_map = config.get("label_map") or {}
-    rows = record.samples
+    columns = SampleColumns.from_rows(spec, record.iter_samples())
     for stale in ("labels", "warnings", "first_error"):
         results.pop(stale, None)
-    results.update(score_rows(spec, rows, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap,
-                              label_map=label_map, warn=warn))
-    results.update(run_status(rows))
+    scored, scores = score_run(spec, columns, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap,
+                               label_map=label_map, warn=warn)
+    results.update(scored)
+    results.update(run_status(columns))
+    del columns  # the predictions read back: the rows are streamed again to be rewritten
     config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
     config["label_map"] = dict(label_map)
     config["seed"] = seed
     results["reportable"] = config.get("limit") is None and results["status"] == "complete"
     results["rescored"] = utc_timestamp()
-    write_run(record.directory, results, rows)
+    write_run(record.directory, results, _rescored_rows(record, scores))
     reports, report_error = _write_reports(record.directory)
-    return EvalOutcome(run_dir=record.directory, results=results, samples=rows, reports=reports, report_error=report_error)
+    return EvalOutcome(run_dir=record.directory, results=results, reports=reports, report_error=report_error)
+
+
+def _rescored_rows(record: RunRecord, scores: Callable[[int], dict[str, float]]) -> Iterator[dict[str, Any]]:
+    """The stored rows with new ``scores``, streamed from the samples.jsonl they will replace."""
+    for index, row in enumerate(record.iter_samples()):
+        row["scores"] = scores(index)
+        yield row

@@ -1,9 +1,11 @@
 """Score stored predictions: every metric a task lists, with a seeded bootstrap CI.
 
-Works from ``samples.jsonl`` rows only (``{"id", "input", "references",
-"prediction", "error", …}``), so ``nlpsuite rescore`` and ``compare`` never load
-a model.  A failed sample (``error`` set or no prediction) is scored as an empty
-or missing prediction — never dropped — and counted in ``n_failed``.
+Works from stored predictions only (``samples.jsonl`` rows ``{"id", "input",
+"references", "prediction", "error", …}``, or the same as
+:class:`~nlpsuite.evaluation.sample_columns.SampleColumns`), so ``nlpsuite
+rescore`` and ``compare`` never load a model.  A failed sample (``error`` set or
+no prediction) is scored as an empty or missing prediction — never dropped —
+and counted in ``n_failed``.
 Label metrics see references matched to the model's labels first
 (:mod:`nlpsuite.evaluation.label_alignment`), so a naming mismatch is mapped
 or refused instead of scoring 0.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.evaluation.bootstrap import bootstrap_ci
@@ -23,23 +25,28 @@ from nlpsuite.evaluation.label_alignment import (
     alignment_warnings,
     with_mapped_references,
 )
+from nlpsuite.evaluation.sample_columns import SampleColumns
 from nlpsuite.registry import get_metric
 from nlpsuite.specs import MetricBinding, MetricResult, MetricSpec, TaskSpec
+
+if TYPE_CHECKING:  # numpy loads when a metric computes, not when plugins are listed
+    import numpy as np
 
 
 @dataclass
 class ScoreResult:
-    """``metrics``: the results.json ``metrics`` mapping; ``per_sample``: {sample id: {metric: score}};
-    ``labels``: how reference labels were matched, by prediction field; ``warnings``: what the user must hear."""
+    """``metrics``: the results.json ``metrics`` mapping; ``per_sample``: {metric: one float64 score per sample,
+    in sample order} for metrics that score samples; ``labels``: how reference labels were matched, by
+    prediction field; ``warnings``: what the user must hear."""
 
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    per_sample: dict[str, dict[str, float]] = field(default_factory=dict)
+    per_sample: dict[str, np.ndarray] = field(default_factory=dict)
     labels: dict[str, LabelAlignment] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-
-def is_failed(sample: Mapping[str, Any]) -> bool:
-    return bool(sample.get("error")) or sample.get("prediction") is None
+    def scores_of(self, index: int) -> dict[str, float]:
+        """Sample ``index``'s per-sample scores, by metric (the ``scores`` of its samples.jsonl row)."""
+        return {name: float(column[index]) for name, column in self.per_sample.items()}
 
 
 def bound_metrics(task: TaskSpec) -> list[tuple[MetricBinding, MetricSpec]]:
@@ -65,28 +72,26 @@ def binding_for(task: TaskSpec, key: str) -> tuple[MetricBinding, MetricSpec]:
 
 
 def metric_inputs(
-    binding: MetricBinding, spec: MetricSpec, samples: Sequence[Mapping[str, Any]]
+    binding: MetricBinding, spec: MetricSpec, samples: SampleColumns
 ) -> tuple[list[Any], list[Any], int]:
-    """(predictions, references, number of failed samples) for one bound metric from stored sample rows."""
+    """(predictions, references, number of failed samples) for one bound metric from stored predictions."""
     predictions: list[Any] = []
-    references: list[Any] = []
     failed = 0
     field = binding.prediction_field
-    for sample in samples:
-        references.append(sample.get("references") if binding.reference_field is not None else None)
-        if is_failed(sample):
+    for sample_id, prediction in zip(samples.ids, samples.predictions):
+        if prediction is None:
             predictions.append(None)
             failed += 1
             continue
-        prediction = sample["prediction"]
         if not isinstance(prediction, Mapping) or field not in prediction:
             found = ", ".join(sorted(prediction)) if isinstance(prediction, Mapping) else type(prediction).__name__
             raise InputError(
-                f"sample {sample.get('id')!r}: metric {binding.key!r} reads output field "
+                f"sample {sample_id!r}: metric {binding.key!r} reads output field "
                 f"{field!r}, but the prediction holds: {found}",
                 hint="the task's output fields must include the field each of its metrics reads",
             )
         predictions.append(prediction[field])
+    references = list(samples.references) if binding.reference_field is not None else [None] * len(samples)
     return predictions, references, failed
 
 
@@ -102,7 +107,7 @@ def metric_arguments(
 
 
 def compute_metric(
-    binding: MetricBinding, spec: MetricSpec, samples: Sequence[Mapping[str, Any]], args: Mapping[str, Any]
+    binding: MetricBinding, spec: MetricSpec, samples: SampleColumns, args: Mapping[str, Any]
 ) -> tuple[MetricResult, int]:
     """Run ``spec.compute`` on the samples and check the shape of what it returns."""
     predictions, references, failed = metric_inputs(binding, spec, samples)
@@ -129,25 +134,17 @@ def label_fields(task: TaskSpec) -> set[str]:
 
 
 def align_sample_labels(
-    task: TaskSpec, samples: Sequence[Mapping[str, Any]], label_map: Mapping[str, str] | None
+    task: TaskSpec, samples: SampleColumns, label_map: Mapping[str, str] | None
 ) -> dict[str, LabelAlignment]:
     """A :class:`LabelAlignment` per label field some metric of ``task`` reads (see the module docstring)."""
     fields = sorted({b.prediction_field for b in task.bindings if b.reference_field is not None} & label_fields(task))
     if label_map and not fields:
         raise UsageError(f"--label-map applies to label metrics; task {task.name!r} has none",
                          hint="leave out --label-map")
-    candidate_fields = [f.name for f in task.input_fields if f.type == "labels"]
-    candidates: set[str] = set()
-    for sample in samples:
-        for name in candidate_fields:
-            value = (sample.get("input") or {}).get(name)
-            if isinstance(value, list):
-                candidates.update(str(v) for v in value)
     alignments = {}
     for name in fields:
-        predicted = [None if is_failed(s) or not isinstance(s.get("prediction"), Mapping) else s["prediction"].get(name)
-                     for s in samples]
-        found = align_labels(name, [s.get("references") for s in samples], predicted, candidates=candidates,
+        predicted = [p.get(name) if isinstance(p, Mapping) else None for p in samples.predictions]
+        found = align_labels(name, samples.references, predicted, candidates=samples.candidate_labels,
                              given=label_map)
         if found is not None:
             alignments[name] = found
@@ -156,33 +153,36 @@ def align_sample_labels(
 
 def score_samples(
     task: TaskSpec,
-    samples: list[dict[str, Any]],
+    samples: Sequence[Mapping[str, Any]] | SampleColumns,
     *,
     metric_args: dict[str, dict[str, Any]] | None = None,
     seed: int = 0,
     n_bootstrap: int = 1000,
     label_map: Mapping[str, str] | None = None,
 ) -> ScoreResult:
-    """Compute each metric ``task`` lists over ``samples`` with a ``n_bootstrap``-resample CI.
+    """Compute each metric ``task`` lists over ``samples`` (rows or columns) with a ``n_bootstrap``-resample CI.
 
     ``metric_args`` maps a metric name to arguments for its ``compute`` (merged
     over the metric's defaults).  The CI is a percentile bootstrap seeded by
     ``seed``; ``n_bootstrap=0`` skips it (``ci`` is then ``None``).
     ``label_map`` maps reference labels to model labels (``--label-map``).
     """
-    if not samples:
+    import numpy as np
+
+    columns = samples if isinstance(samples, SampleColumns) else SampleColumns.from_rows(task, samples)
+    if not len(columns):
         raise InputError(f"no samples to score for task {task.name!r}", hint="check the dataset and --limit")
     check_metric_args(task, metric_args)
-    scored = ScoreResult(per_sample={str(s.get("id")): {} for s in samples})
-    scored.labels = align_sample_labels(task, samples, label_map)
+    scored = ScoreResult()
+    scored.labels = align_sample_labels(task, columns, label_map)
     for alignment in scored.labels.values():
         scored.warnings.extend(alignment_warnings(alignment))
     for binding, spec in bound_metrics(task):
         name = binding.key
         args = metric_arguments(binding, spec, metric_args)
         alignment = scored.labels.get(binding.prediction_field)
-        rows = with_mapped_references(samples, alignment.mapping if alignment else {})
-        result, failed = compute_metric(binding, spec, rows, args)
+        result, failed = compute_metric(binding, spec, with_mapped_references(columns, alignment.mapping if alignment else {}),
+                                        args)
         ci = bootstrap_ci(spec, result, args, n_resamples=n_bootstrap, seed=seed)
         scored.metrics[name] = {
             "value": float(result.value),
@@ -193,10 +193,9 @@ def score_samples(
             "fields": {"prediction": binding.prediction_field, "reference": binding.reference_field},
             "settings": result.settings,
             "details": result.details,
-            "n": len(samples),
+            "n": len(columns),
             "n_failed": failed,
         }
         if result.per_sample is not None:
-            for sample, value in zip(samples, result.per_sample):
-                scored.per_sample[str(sample.get("id"))][name] = float(value)
+            scored.per_sample[name] = np.asarray(result.per_sample, dtype=np.float64)
     return scored

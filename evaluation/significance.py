@@ -231,6 +231,6 @@ def paired_tests(
 
 def _n(result: MetricResult) -> int:
     rows = result.stats if result.stats is not None else result.per_sample
-    if not rows:
+    if rows is None or len(rows) == 0:  # stats may be an array, whose truth value is ambiguous
         raise ValueError("a paired test needs at least one sample")
     return len(rows)

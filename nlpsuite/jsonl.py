@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import json
 import os
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from nlpsuite.errors import InputError
 from nlpsuite.specs import DatasetSpec
@@ -20,17 +21,24 @@ from nlpsuite.text_files import iter_lines
 JSONL_HINT = 'each line must be one JSON object, e.g. {"id": "1", "text": "…"}'
 
 
-def read_jsonl_numbered(path: str | Path, what: str = "input file") -> Iterator[tuple[int, dict[str, Any]]]:
+def read_jsonl_numbered(path: str | Path, what: str = "input file", *,
+                        only: Container[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` for each non-blank line.
 
     A line that is not a JSON object, bytes that are not UTF-8 (reported at
     their own line), or a path that is not a readable regular file raise
     :class:`InputError` naming the file and line; ``what`` names the file in
-    errors (``dataset file``).  A byte-order mark is accepted.
+    errors (``dataset file``).  A byte-order mark is accepted.  ``only`` names
+    the records wanted by position (0-based over non-blank lines); the other
+    lines are skipped unparsed.
     """
     path = Path(path)
+    position = -1
     for number, line in iter_lines(path, what):
         if not line.strip():
+            continue
+        position += 1
+        if only is not None and position not in only:
             continue
         try:
             record = json.loads(line)
@@ -104,11 +112,14 @@ def remove_stale_temps(path: Path) -> None:
             candidate.unlink(missing_ok=True)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` so that readers see the old file or the new one, never half of it.
+@contextlib.contextmanager
+def atomic_writer(path: str | Path) -> Iterator[TextIO]:
+    """A text handle whose contents replace ``path`` when the block ends, so readers see the old file or
+    the new one, never half of it.
 
-    The temp file is removed on any exception (Ctrl-C included); one left by a
-    killed process is removed by the next write of the same file.
+    What the block writes goes to a temp file beside ``path`` (streamed, never held whole); the temp
+    file is removed on any exception (Ctrl-C included), and one left by a killed process is removed
+    by the next write of the same file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +128,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600 files; results and reports are meant to be shared
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -126,5 +137,14 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path) as handle:
+        handle.write(text)
+
+
 def write_jsonl_atomic(path: str | Path, records: Iterable[Any]) -> None:
-    write_atomic(path, "".join(dumps(r) + "\n" for r in records))
+    """One JSON line per record, written atomically as the records come (an iterator is never held whole)."""
+    with atomic_writer(path) as handle:
+        for record in records:
+            handle.write(dumps(record) + "\n")

@@ -11,7 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # numpy is not imported to list plugins
+    import numpy as np
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$", re.IGNORECASE)
 
@@ -297,14 +300,15 @@ class MetricResult:
 
     ``per_sample`` holds one score per sample (shown in samples.jsonl).  When the
     corpus value is not the mean of ``per_sample`` (BLEU, macro-F1), ``stats``
-    holds one row of sufficient statistics per sample and the spec's
+    holds one row of sufficient statistics per sample (a list of rows, or a 2-D
+    float array, which is far smaller on large sets) and the spec's
     ``aggregate`` turns any subset of rows back into a corpus value: bootstrap
     CIs and paired significance tests resample those rows.
     """
 
     value: float
     per_sample: list[float] | None = None
-    stats: list[list[float]] | None = None
+    stats: list[list[float]] | np.ndarray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
 

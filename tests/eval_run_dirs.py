@@ -57,8 +57,8 @@ def write_run_dir(
             "error": errors.get(sample_id),
         })
     scored = score_samples(task_spec(task), samples, metric_args=metric_args, seed=0, n_bootstrap=200)
-    for sample in samples:
-        sample["scores"] = scored.per_sample[sample["id"]]
+    for index, sample in enumerate(samples):
+        sample["scores"] = scored.scores_of(index)
     ids = sorted(s["id"] for s in samples)
     results = {
         "schema_version": 1,

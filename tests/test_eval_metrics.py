@@ -204,8 +204,9 @@ def test_score_samples_ci_contains_value_and_is_seeded():
         assert (metric["ci"]["n_resamples"], metric["ci"]["seed"], metric["ci"]["level"]) == (300, 7, 0.95)
         assert metric["n"] == 200 and metric["n_failed"] == 0
     assert first.metrics["ter"]["higher_is_better"] is False
-    assert set(first.per_sample) == {s["id"] for s in samples}
-    assert set(first.per_sample["s0"]) == {"bleu", "chrf", "ter"}
+    assert set(first.per_sample) == {"bleu", "chrf", "ter"}
+    assert all(len(column) == len(samples) for column in first.per_sample.values())
+    assert set(first.scores_of(0)) == {"bleu", "chrf", "ter"}
 
 
 def test_failed_samples_are_scored_as_empty_and_counted():
@@ -215,7 +216,7 @@ def test_failed_samples_are_scored_as_empty_and_counted():
     bleu = with_failure.metrics["bleu"]
     assert bleu["n"] == 50 and bleu["n_failed"] == 1 and bleu["ci"] is None
     assert bleu["value"] < good.metrics["bleu"]["value"]
-    assert with_failure.per_sample["s3"]["chrf"] == 0.0
+    assert with_failure.scores_of(3)["chrf"] == 0.0  # sample "s3"
 
 
 def test_score_samples_passes_metric_args_and_refuses_foreign_ones():
@@ -245,7 +246,7 @@ def test_classification_ci_from_stats_rows_for_macro_f1():
     for name in ("accuracy", "macro_f1"):
         metric = scored.metrics[name]
         assert metric["ci"]["low"] < metric["value"] < metric["ci"]["high"]
-    assert "macro_f1" not in scored.per_sample["0"] and scored.per_sample["0"]["accuracy"] in (0.0, 1.0)
+    assert "macro_f1" not in scored.scores_of(0) and scored.scores_of(0)["accuracy"] in (0.0, 1.0)
 
 
 def test_metrics_plugin_meets_the_contract_and_imports_lightly():

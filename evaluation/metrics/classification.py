@@ -124,7 +124,7 @@ def compute_macro_f1(predictions: Sequence[Any], references: Sequence[Any], args
         "scale": 1,
         "averaging": "macro (unweighted mean over labels in references or predictions)",
     }
-    return MetricResult(value=value, per_sample=None, stats=stats.tolist(), settings=settings, details=details)
+    return MetricResult(value=value, per_sample=None, stats=stats, settings=settings, details=details)
 
 
 def classification_specs() -> list[MetricSpec]:

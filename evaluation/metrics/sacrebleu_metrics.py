@@ -124,7 +124,7 @@ def compute_sacrebleu(name: str, predictions: Sequence[Any], references: Sequenc
         "scale": 100,
         "per_sample": "sentence-level score (BLEU with effective_order=True)" if name == "bleu" else "sentence-level score",
     }
-    return MetricResult(value=value, per_sample=per_sample, stats=stats.tolist(), settings=settings, details=details)
+    return MetricResult(value=value, per_sample=per_sample, stats=stats, settings=settings, details=details)
 
 
 def _version() -> str:
