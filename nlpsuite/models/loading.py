@@ -249,23 +249,65 @@ def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: 
     from nlpsuite.models.encoder_runtime import fast_encoder
     from nlpsuite.models.integrity import file_sha256
 
+    _require_cpu_float32(options, choice)
+    directory = _model_directory(request, options)
+    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
+    weights = directory / "model.safetensors"
+    sha = known or (file_sha256(weights) if weights.is_file() else "")
+    return fast_encoder(directory, sha, choice)
+
+
+def _require_cpu_float32(options: TaskOptions, choice: Any) -> None:
+    """The fast runtimes run on the CPU in float32 weights (int8 being ``--quantize``'s)."""
     device = resolve_device(options.device)
     if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
         raise InputError(
             f"--runtime {choice.runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
             hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
         )
-    directory = Path(request.source)
-    if request.kind == "hub":
-        from huggingface_hub import snapshot_download
 
-        kwargs = pretrained_kwargs(request, options)
-        directory = Path(snapshot_download(request.source, revision=request.revision,
-                                           local_files_only=kwargs["local_files_only"]))
-    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
-    weights = directory / "model.safetensors"
-    sha = known or (file_sha256(weights) if weights.is_file() else "")
-    return fast_encoder(directory, sha, choice)
+
+def _model_directory(request: ModelRequest, options: TaskOptions) -> Path:
+    """The local directory of a model's files (a hub model's snapshot, downloaded unless offline)."""
+    if request.kind != "hub":
+        return Path(request.source)
+    from huggingface_hub import snapshot_download
+
+    kwargs = pretrained_kwargs(request, options)
+    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"]))
+
+
+def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
+    """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
+    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash)."""
+    from nlpsuite.models.encoder_runtime import require_runtime, runtime_choice
+
+    choice = runtime_choice(options)
+    require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
+    if choice.runtime == "torch":
+        return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+
+    def load() -> tuple[Any, Any]:
+        from nlpsuite.models.ct2_conversion import ct2_model_directory, require_ctranslate2, weights_sha256
+
+        require_ctranslate2()
+        _require_cpu_float32(options, choice)
+        import transformers
+
+        from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
+
+        directory = _model_directory(request, options)
+        config = transformers.AutoConfig.from_pretrained(directory, trust_remote_code=options.trust_remote_code)
+        try:
+            generation_config = transformers.GenerationConfig.from_pretrained(directory)
+        except OSError:  # no generation_config.json: generate takes the model config's values
+            generation_config = transformers.GenerationConfig.from_model_config(config)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=options.trust_remote_code)
+        converted, _made = ct2_model_directory(directory, weights_sha256(directory), choice.quantize,
+                                               trust_remote_code=options.trust_remote_code)
+        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, choice.quantize), tokenizer
+
+    return cached(options, cache_key(request, options, "ct2.Translator"), lambda: _guarded(request, options, load))
 
 
 def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:

@@ -250,10 +250,19 @@ def generate_texts(
 
     Inputs longer than ``window`` tokens are truncated and flagged in the
     result, so the caller can warn: nothing is cut silently.
+
+    ``model`` is a Transformers model, or a :class:`~.ct2_seq2seq.Ct2Seq2Seq`
+    (``--runtime ct2``), which decodes the same token ids with the same settings.
     """
+    ids, truncated, lengths = encode_inputs(tokenizer, texts, window, prefix_ids=prefix_ids)
+    from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
+
+    if isinstance(model, Ct2Seq2Seq):
+        rows, hit_limit = model.generate_ids(ids, settings, batch_size=batch_size, forced_bos_token_id=forced_bos_token_id)
+        texts_out = [tokenizer.decode(row, skip_special_tokens=True).strip() for row in rows]
+        return Generated(texts_out, truncated, lengths, hit_limit)
     import torch
 
-    ids, truncated, lengths = encode_inputs(tokenizer, texts, window, prefix_ids=prefix_ids)
     kwargs = {k: v for k, v in settings.items() if k != "seed"}
     if forced_bos_token_id is not None:
         kwargs["forced_bos_token_id"] = forced_bos_token_id

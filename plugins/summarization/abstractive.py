@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.models.loading import load_pretrained
+from nlpsuite.models.encoder_runtime import encoder_runtime
+from nlpsuite.models.loading import load_seq2seq
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     cap_new_tokens,
@@ -42,7 +43,7 @@ class AbstractiveSummarizer:
         self.request = request
         self.long_input = str(options.task_args.get("long_input", LONG_INPUT_CHOICES[0]))
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
-        self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+        self.model, self.tokenizer = load_seq2seq(request, options)
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
         self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
@@ -62,6 +63,7 @@ class AbstractiveSummarizer:
             "chunking": f"whole sentences ({SPLIT_RULE}; every line break ends one) packed into chunks of at most "
             f"{self.chunk_budget} tokens; chunk summaries joined with a space",
             "notes": list(self.notes),
+            **encoder_runtime(self.model),
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
