@@ -32,15 +32,23 @@ class Ct2Seq2Seq:
     """A CTranslate2 ``Translator`` with the Transformers model's config, generation config and tokenizer."""
 
     def __init__(self, model_dir: Path, config: Any, generation_config: Any, tokenizer: Any, quantize: str) -> None:
-        import ctranslate2
-
         self.config = config
         self.generation_config = generation_config
         self.tokenizer = tokenizer
         self.quantize = quantize
+        self.model_dir = model_dir
         self.threads = cpu_threads()
-        self.translator = ctranslate2.Translator(str(model_dir), device="cpu", compute_type=WEIGHT_TYPES[quantize],
-                                                 inter_threads=1, intra_threads=self.threads)
+        self.translator = self._translator()
+
+    def _translator(self) -> Any:
+        import ctranslate2
+
+        return ctranslate2.Translator(str(self.model_dir), device="cpu", compute_type=WEIGHT_TYPES[self.quantize],
+                                      inter_threads=1, intra_threads=self.threads)
+
+    def check_generation(self, settings: Mapping[str, Any]) -> None:
+        """Refuse, when the task loads, settings CTranslate2 cannot honour (rather than at every batch)."""
+        ct2_decoding(settings, self.generation_config, self.tokenizer, encoder_decoder=True)
 
     def describe(self) -> dict[str, str]:
         """What runs the model (recorded in task configs, as the fast encoders record theirs)."""
@@ -64,10 +72,14 @@ class Ct2Seq2Seq:
         room = decoding.max_new_tokens - (1 if decoding.ends_forced else 0)
         if room <= 0:
             return [[] for _ in ids], [True] * len(ids)
+        translator = self.translator
         if decoding.seed is not None:
+            # CTranslate2 seeds each worker thread's generator once, when the thread starts: a call's samples
+            # depend on the seed alone only from a translator started after seeding
             ctranslate2.set_random_seed(decoding.seed)
+            translator = self._translator()
         token = self.tokenizer.convert_ids_to_tokens
-        results = self.translator.translate_batch(
+        results = translator.translate_batch(
             [token(list(row)) for row in ids],
             target_prefix=[[token(prefix)] for _ in ids] if prefix is not None else None,
             max_batch_size=max(1, batch_size),

@@ -77,6 +77,14 @@ def _check_combination(settings: Mapping[str, Any]) -> None:
         raise UsageError(f"generation settings {dict(settings)} do not fit together: {detail}", hint="adjust --gen-kwargs") from None
 
 
+def check_runtime_generation(model: Any, settings: Mapping[str, Any]) -> None:
+    """Refuse settings the model's runtime cannot honour, when the task loads (``--runtime ct2``: see
+    :mod:`.ct2_settings`); transformers honours every setting :func:`resolve_generation` lets through."""
+    check = getattr(model, "check_generation", None)
+    if callable(check):
+        check(settings)
+
+
 def structural_generation_config(model: Any) -> dict[str, Any]:
     """The token-id settings a model's own generation config contributes (recorded with results)."""
     config = getattr(model, "generation_config", None)

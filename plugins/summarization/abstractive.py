@@ -9,6 +9,7 @@ from nlpsuite.models.loading import load_seq2seq
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     cap_new_tokens,
+    check_runtime_generation,
     fit_spans,
     generate_texts,
     input_window,
@@ -45,6 +46,7 @@ class AbstractiveSummarizer:
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
         self.model, self.tokenizer = load_seq2seq(request, options)
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
+        check_runtime_generation(self.model, self.generation)
         self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
         # Sentence token counts are summed separately; joining them can shift a count by a token or two.

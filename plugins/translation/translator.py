@@ -20,6 +20,7 @@ from nlpsuite.models.loading import load_seq2seq, model_config
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     cap_new_tokens,
+    check_runtime_generation,
     fit_spans,
     generate_texts,
     input_window,
@@ -71,6 +72,7 @@ class Translator:
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
         self.model, self.tokenizer = load_seq2seq(request, options)
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
+        check_runtime_generation(self.model, self.generation)
         self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.pair = opus_pair(request.reference) or opus_pair(request.source)
         if self.model_type in LANGUAGE_TOKEN_MODEL_TYPES:
