@@ -21,7 +21,11 @@ from nlpsuite.models.ct2_settings import ct2_decoding
 
 
 def cpu_threads() -> int:
-    """The cores this process may run on (CTranslate2's own default is 4, whatever the machine)."""
+    """``OMP_NUM_THREADS`` when set (as torch reads it), else the cores this process may run on
+    (CTranslate2's own default is 4, whatever the machine)."""
+    given = os.environ.get("OMP_NUM_THREADS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
