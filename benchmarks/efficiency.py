@@ -286,7 +286,7 @@ def bench_seq2seq(args: argparse.Namespace) -> None:
 
     from harness_speed import MULTI30K_EN, build_marian, harness_predictor
     from nlpsuite.models.ct2_conversion import ct2_model_directory, weights_sha256
-    from nlpsuite.models.ct2_seq2seq import cpu_threads
+    from nlpsuite.models.ct2_runtime import cpu_threads
     from nlpsuite.runtime import load_task
     from nlpsuite.specs import TaskOptions
 

@@ -200,3 +200,49 @@ def test_cli_takes_runtime_ct2_with_int8():
     assert task_options_from(parser.parse_args(["--runtime", "ct2", "--quantize", "int8"])).model_args == CT2_INT8
     with pytest.raises(UsageError, match="ONNX Runtime or CTranslate2"):
         task_options_from(parser.parse_args(["--quantize", "int8"]))
+
+
+# --- causal LMs (the generation task) -----------------------------------------------------------------
+
+PROMPTS = [{"prompt": p} for p in ("the quick brown", "a small bird", "my sister reads a long", "children play",
+                                    "an old")]
+
+
+def generation_task(model, model_args, generation):
+    return load_task("generation", model=str(model), options=TaskOptions(device="cpu", model_args=model_args,
+                                                                           generation=generation))
+
+
+@pytest.mark.parametrize("generation", [
+    {"max_new_tokens": 12}, {}, {"max_new_tokens": 6, "min_new_tokens": 6},
+    {"num_beams": 3, "max_new_tokens": 10, "early_stopping": True},
+], ids=["greedy", "model-defaults", "exact-length", "beams"])
+def test_ct2_generation_gives_the_transformers_continuations_and_scores(tiny_causal_lm, generation):
+    plain = generation_task(tiny_causal_lm, {}, generation)
+    fast = generation_task(tiny_causal_lm, CT2, generation)
+    assert fast.predict(PROMPTS) == plain.predict(PROMPTS)
+    assert (fast.config()["runtime"], plain.config()["runtime"]) == ("ct2", "torch")
+
+
+def test_ct2_generation_ends_at_stop_strings_and_streams(tiny_causal_lm):
+    generation = {"max_new_tokens": 12, "stop": ["the"]}
+    plain = generation_task(tiny_causal_lm, {}, generation).predict(PROMPTS)
+    fast_task = generation_task(tiny_causal_lm, CT2, generation)
+    fast = fast_task.predict(PROMPTS)
+    assert [o["continuation"] for o in fast] == [o["continuation"] for o in plain]
+    assert [o["likelihood"] for o in fast] == [o["likelihood"] for o in plain]
+    assert {o["details"]["finish_reason"] for o in fast} == {"stop"}
+    streamed = list(generation_task(tiny_causal_lm, CT2, {"max_new_tokens": 12}).stream(PROMPTS[0]))
+    assert len(streamed) > 2 and streamed[-1] == generation_task(tiny_causal_lm, {}, {"max_new_tokens": 12}).predict(
+        [PROMPTS[0]])[0]
+    with pytest.raises(UsageError, match="cannot end beam search"):
+        generation_task(tiny_causal_lm, CT2, {**generation, "num_beams": 2, "early_stopping": True})
+
+
+def test_ct2_generation_samples_reproducibly_per_prompt(tiny_causal_lm_untrained):
+    sampled = {"do_sample": True, "max_new_tokens": 8, "seed": 5}
+    task = generation_task(tiny_causal_lm_untrained, CT2, sampled)
+    first = task.predict(PROMPTS)
+    assert task.predict(list(reversed(PROMPTS))) == list(reversed(first))  # a prompt's sample: its seed alone
+    assert generation_task(tiny_causal_lm_untrained, CT2, {**sampled, "seed": 6}).predict(PROMPTS) != first
+    assert "CTranslate2" in task.config()["sampling"]

@@ -27,7 +27,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = 
     group.add_argument(
         "--runtime", choices=RUNTIMES, default=None,
         help="what runs the model: torch (default), onnx (ONNX Runtime, for sentence encoders; "
-        "needs pip install 'nlpsuite[fast]') or ct2 (CTranslate2, for translation and abstractive summarization; "
+        "needs pip install 'nlpsuite[fast]') or ct2 (CTranslate2, for translation, abstractive summarization and "
+        "generation; "
         "needs pip install 'nlpsuite[ct2]')",
     )
     group.add_argument(

@@ -11,52 +11,26 @@ tokenising, windows, decoding and warnings stay the tasks' shared code.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlpsuite.models.ct2_conversion import WEIGHT_TYPES
+from nlpsuite.models.ct2_runtime import Ct2Model
 from nlpsuite.models.ct2_settings import ct2_decoding
 
 
-def cpu_threads() -> int:
-    """``OMP_NUM_THREADS`` when set (as torch reads it), else the cores this process may run on
-    (CTranslate2's own default is 4, whatever the machine)."""
-    given = os.environ.get("OMP_NUM_THREADS", "")
-    if given.isdigit() and int(given) > 0:
-        return int(given)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-class Ct2Seq2Seq:
+class Ct2Seq2Seq(Ct2Model):
     """A CTranslate2 ``Translator`` with the Transformers model's config, generation config and tokenizer."""
+
+    engine_name = "Translator"
 
     def __init__(self, model_dir: Path, config: Any, generation_config: Any, tokenizer: Any, quantize: str) -> None:
         self.config = config
-        self.generation_config = generation_config
-        self.tokenizer = tokenizer
-        self.quantize = quantize
-        self.model_dir = model_dir
-        self.threads = cpu_threads()
-        self.translator = self._translator()
-
-    def _translator(self) -> Any:
-        import ctranslate2
-
-        return ctranslate2.Translator(str(self.model_dir), device="cpu", compute_type=WEIGHT_TYPES[self.quantize],
-                                      inter_threads=1, intra_threads=self.threads)
+        super().__init__(model_dir, generation_config, tokenizer, quantize)
 
     def check_generation(self, settings: Mapping[str, Any]) -> None:
         """Refuse, when the task loads, settings CTranslate2 cannot honour (rather than at every batch)."""
         ct2_decoding(settings, self.generation_config, self.tokenizer, encoder_decoder=True)
-
-    def describe(self) -> dict[str, str]:
-        """What runs the model (recorded in task configs, as the fast encoders record theirs)."""
-        return {"runtime": "ct2", "quantize": self.quantize}
 
     def generate_ids(self, ids: Sequence[Sequence[int]], settings: Mapping[str, Any], *, batch_size: int,
                      forced_bos_token_id: int | None = None) -> tuple[list[list[int]], list[bool]]:
@@ -66,9 +40,8 @@ class Ct2Seq2Seq:
         or refuses them); ``forced_bos_token_id`` is the task's forced first token
         (M2M100/NLLB target language), over the model's own.
         """
-        import ctranslate2
-
-        decoding = ct2_decoding(settings, self.generation_config, self.tokenizer, encoder_decoder=True)
+        decoding = ct2_decoding(settings, self.generation_config, self.tokenizer, encoder_decoder=True,
+                                positions=getattr(self.config, "max_position_embeddings", None))
         if not ids:
             return [], []
         prefix = forced_bos_token_id if forced_bos_token_id is not None else decoding.prefix_token
@@ -76,14 +49,8 @@ class Ct2Seq2Seq:
         room = decoding.max_new_tokens - (1 if decoding.ends_forced else 0)
         if room <= 0:
             return [[] for _ in ids], [True] * len(ids)
-        translator = self.translator
-        if decoding.seed is not None:
-            # CTranslate2 seeds each worker thread's generator once, when the thread starts: a call's samples
-            # depend on the seed alone only from a translator started after seeding
-            ctranslate2.set_random_seed(decoding.seed)
-            translator = self._translator()
         token = self.tokenizer.convert_ids_to_tokens
-        results = translator.translate_batch(
+        results = self.engine_for(decoding.seed).translate_batch(
             [token(list(row)) for row in ids],
             target_prefix=[[token(prefix)] for _ in ids] if prefix is not None else None,
             max_batch_size=max(1, batch_size),
@@ -94,8 +61,7 @@ class Ct2Seq2Seq:
             **decoding.options,
         )
         rows = [list(self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])) for result in results]
-        eos = self.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        eos_ids = self.eos_ids()
         if not eos_ids or "max_new_tokens" not in settings:
             return rows, [False] * len(rows)
         used = [len(row) + (1 if decoding.ends_forced and not (row and row[-1] in eos_ids) else 0) for row in rows]

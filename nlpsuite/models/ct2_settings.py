@@ -58,56 +58,82 @@ class Ct2Decoding:
     seed: int | None = None
 
 
-def ct2_decoding(settings: Mapping[str, Any], generation_config: Any, tokenizer: Any, *,
-                 encoder_decoder: bool, prompt_length: int = 0) -> Ct2Decoding:
-    """The decoding of ``settings`` over the model's ``generation_config`` (``prompt_length``: causal LMs only)."""
+def effective_generation(settings: Mapping[str, Any], generation_config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(effective, changed)``: every setting as ``generate`` resolves it (given > the model's generation config >
+    transformers' global defaults), and those set to something other than the global default."""
     from transformers import GenerationConfig
 
+    defaults = GenerationConfig._get_default_generation_params()  # what generate fills unset values with
+    own = {k: v for k, v in generation_config.to_dict().items() if v is not None}
     given = {k: v for k, v in settings.items() if k != "seed"}
-    merged = GenerationConfig.from_dict({**generation_config.to_dict(), **given})
-    diff = merged.to_diff_dict()
-    unknown = sorted(key for key in diff if key not in _MAPPED and key not in _NEUTRAL)
+    effective = {**defaults, **own, **given}
+    changed = {k: v for k, v in effective.items() if (k in own or k in given) and v != defaults.get(k)}
+    return effective, changed
+
+
+def ct2_decoding(settings: Mapping[str, Any], generation_config: Any, tokenizer: Any, *,
+                 encoder_decoder: bool, prompt_length: int = 0, positions: int | None = None) -> Ct2Decoding:
+    """The decoding of ``settings`` over the model's ``generation_config``.
+
+    ``prompt_length`` (causal LMs: the batch's padded prompt width) is what
+    ``max_length``/``min_length`` count besides new tokens; ``positions`` caps
+    transformers' default of 20 new tokens as ``generate`` caps it.
+    """
+    effective, changed = effective_generation(settings, generation_config)
+    given = {k: v for k, v in settings.items() if k != "seed"}
+    unknown = sorted(key for key in changed if key not in _MAPPED and key not in _NEUTRAL)
     if unknown:
-        _refuse(unknown, diff, given, "CTranslate2 has no such option")
-    beams = int(merged.num_beams or 1)
+        _refuse(unknown, changed, given, "CTranslate2 has no such option")
+    beams = int(effective["num_beams"])
     options: dict[str, Any] = {"beam_size": beams}
-    if merged.do_sample:
+    if effective["do_sample"]:
         if beams > 1:
-            _refuse(["num_beams", "do_sample"], diff, given, "CTranslate2 samples with one beam only")
+            _refuse(["num_beams", "do_sample"], changed, given, "CTranslate2 samples with one beam only")
         # transformers' top_k=0 and CTranslate2's sampling_topk=0 both mean the whole vocabulary
-        options.update(sampling_topk=int(merged.top_k if merged.top_k is not None else 0),
-                       sampling_topp=float(merged.top_p if merged.top_p is not None else 1.0),
-                       sampling_temperature=float(merged.temperature if merged.temperature is not None else 1.0))
+        options.update(sampling_topk=int(effective["top_k"]), sampling_topp=float(effective["top_p"]),
+                       sampling_temperature=float(effective["temperature"]))
     elif beams > 1:
-        if merged.early_stopping is not True:
-            _refuse(["early_stopping"], diff | {"early_stopping": merged.early_stopping}, given,
+        if effective["early_stopping"] is not True:
+            _refuse(["early_stopping"], {**changed, "early_stopping": effective["early_stopping"]}, given,
                     "CTranslate2's beam search stops once num_beams candidates are done (early_stopping=true)")
-        options.update(patience=1.0, length_penalty=float(merged.length_penalty))
-    if merged.repetition_penalty not in (None, 1.0):
-        options["repetition_penalty"] = float(merged.repetition_penalty)
-    if merged.no_repeat_ngram_size:
-        options["no_repeat_ngram_size"] = int(merged.no_repeat_ngram_size)
-    suppressed = [list(ids) for ids in merged.bad_words_ids or []] + [[t] for t in merged.suppress_tokens or []]
+        options.update(patience=1.0, length_penalty=float(effective["length_penalty"]))
+    if effective["repetition_penalty"] != 1.0:
+        options["repetition_penalty"] = float(effective["repetition_penalty"])
+    if effective["no_repeat_ngram_size"]:
+        options["no_repeat_ngram_size"] = int(effective["no_repeat_ngram_size"])
+    suppressed = [list(ids) for ids in effective["bad_words_ids"] or []] + \
+                 [[t] for t in effective["suppress_tokens"] or []]
     if suppressed:
         options["suppress_sequences"] = [tokenizer.convert_ids_to_tokens(ids) for ids in suppressed]
 
     counted = 1 if encoder_decoder else prompt_length  # what max_length/min_length count besides new tokens
-    max_new = merged.max_new_tokens if merged.max_new_tokens is not None else int(merged.max_length) - counted
-    min_new = max(int(merged.min_new_tokens or 0), int(merged.min_length or 0) - counted)
-    eos = merged.eos_token_id
-    ends_forced = merged.forced_eos_token_id is not None and merged.forced_eos_token_id in (
-        eos if isinstance(eos, list) else [eos])
-    if merged.forced_eos_token_id is not None and not ends_forced:
-        _refuse(["forced_eos_token_id"], diff, given, "CTranslate2 can only end on the end token")
-    prefix = merged.forced_bos_token_id
+    if effective.get("max_new_tokens") is not None:
+        max_new = int(effective["max_new_tokens"])
+    elif "max_length" in given or generation_config.max_length is not None:
+        max_new = int(effective["max_length"]) - counted
+    else:  # generate's own default: 20 new tokens, within the model's positions
+        max_new = int(effective["max_length"])
+        if positions:
+            max_new = min(max_new, positions - counted)
+    if effective.get("min_new_tokens") is not None:  # it takes precedence over min_length, as in generate
+        min_new = int(effective["min_new_tokens"])
+    else:
+        min_new = int(effective["min_length"] or 0) - counted
+    eos = effective.get("eos_token_id")
+    eos_ids = eos if isinstance(eos, list) else [eos] if eos is not None else []
+    forced_eos = effective["forced_eos_token_id"]
+    ends_forced = forced_eos is not None and forced_eos in eos_ids
+    if forced_eos is not None and not ends_forced:
+        _refuse(["forced_eos_token_id"], changed, given, "CTranslate2 can only end on the end token")
+    prefix = effective["forced_bos_token_id"]
     if prefix is not None and not encoder_decoder:
-        _refuse(["forced_bos_token_id"], diff, given, "a causal LM's first token is the prompt's")
-    seed = int(settings.get("seed", 0)) if merged.do_sample else None
-    return Ct2Decoding(options, max(0, int(max_new)), max(0, min_new), ends_forced, prefix, seed)
+        _refuse(["forced_bos_token_id"], changed, given, "a causal LM's first new token is not forced here")
+    seed = int(settings.get("seed", 0)) if effective["do_sample"] else None
+    return Ct2Decoding(options, max(0, max_new), max(0, min_new), ends_forced, prefix, seed)
 
 
-def _refuse(keys: list[str], diff: Mapping[str, Any], given: Mapping[str, Any], why: str) -> None:
-    described = ", ".join(f"{key}={diff.get(key)!r}" + ("" if key in given else " (from the model's generation_config)")
+def _refuse(keys: list[str], changed: Mapping[str, Any], given: Mapping[str, Any], why: str) -> None:
+    described = ", ".join(f"{key}={changed.get(key)!r}" + ("" if key in given else " (from the model's generation_config)")
                           for key in keys)
     raise UsageError(
         f"--runtime ct2 cannot honour the generation setting{'s' if len(keys) > 1 else ''} {described}: {why}",

@@ -12,7 +12,7 @@ holds ``model_args``) and of every results file.  Loaders read it with
 * ``onnx``: BERT sentence encoders on ONNX Runtime (:mod:`.onnx_encoder`),
   float32 or, with ``--quantize int8``, int8 weights;
 * ``ct2``: sequence-to-sequence models (translation, abstractive summarization) and
-  causal LMs (generation) on CTranslate2 (:mod:`.ct2_seq2seq`), float32 or int8.
+  causal LMs (generation) on CTranslate2 (:mod:`.ct2_seq2seq`, :mod:`.ct2_causal`), float32 or int8.
 
 Each loader states which runtimes it has (:func:`require_runtime`); any other is
 refused with a message saying which models each runtime runs.
