@@ -298,7 +298,10 @@ def bench_seq2seq(args: argparse.Namespace) -> None:
         return
     sources = MULTI30K_EN.read_text(encoding="utf-8").splitlines()[: args.seq2seq_n]
     copy = args.seq2seq_model == "copy"
-    generation = {"num_beams": 1, "do_sample": False, "max_new_tokens": args.new_tokens}
+    generation: dict[str, Any] = {"num_beams": args.num_beams, "do_sample": False, "max_new_tokens": args.new_tokens}
+    if args.num_beams > 1:  # CTranslate2's beam search stops once num_beams candidates are done
+        generation["early_stopping"] = True
+    decoding = "greedy" if args.num_beams == 1 else f"{args.num_beams}-beam"
     if not copy:  # a random model never ends by itself: every output exactly new_tokens long, on every side
         generation["min_new_tokens"] = args.new_tokens
     layers, d_model = (3, 256) if copy else (6, 512)
@@ -334,7 +337,7 @@ def bench_seq2seq(args: argparse.Namespace) -> None:
         source_tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(sources)["input_ids"]]
 
         def bare_ct2() -> list[str]:
-            results = bare.translate_batch(source_tokens, beam_size=1, max_batch_size=32, return_end_token=True,
+            results = bare.translate_batch(source_tokens, beam_size=args.num_beams, max_batch_size=32, return_end_token=True,
                                            max_decoding_length=args.new_tokens,
                                            min_decoding_length=generation.get("min_new_tokens", 0))
             return [tokenizer.decode(tokenizer.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
@@ -359,7 +362,7 @@ def bench_seq2seq(args: argparse.Namespace) -> None:
     plain = texts["plain transformers generate loop"]
     for name in ("nlpsuite translation, torch", "nlpsuite translation --runtime ct2"):
         same = sum(a == b for a, b in zip(texts[name], plain))
-        print(f"    {name}: {same} of {len(plain)} greedy fp32 outputs identical to plain generate's")
+        print(f"    {name}: {same} of {len(plain)} {decoding} fp32 outputs identical to plain generate's")
     ct2_s, int8_s = best["nlpsuite translation --runtime ct2"], best["nlpsuite translation --runtime ct2 --quantize int8"]
     print(f"    --runtime ct2 vs plain generate: fp32 {plain_s / ct2_s:.2f}x {verdict(plain_s / ct2_s, 3.0, at_most=False)}, "
           f"int8 {plain_s / int8_s:.2f}x; vs nlpsuite torch: fp32 {best['nlpsuite translation, torch'] / ct2_s:.2f}x")
@@ -506,6 +509,7 @@ def main() -> int:
                         "identity), or harness_speed.py's 3+3 d256 trained to copy (BLEU against the sources)")
     parser.add_argument("--seq2seq-n", type=int, default=256, help="multi30k sentences for seq2seq (of 1000)")
     parser.add_argument("--new-tokens", type=int, default=32, help="seq2seq max_new_tokens (the random model: exactly)")
+    parser.add_argument("--num-beams", type=int, default=1, help="seq2seq num_beams (default 1: greedy)")
     parser.add_argument("--copy-steps", type=int, default=500, help="training steps of the seq2seq copy model")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

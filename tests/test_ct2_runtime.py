@@ -81,6 +81,39 @@ def test_ct2_summarizer_matches_transformers_with_chunked_documents(tiny_summari
     assert fast.config()["runtime"] == "ct2" and plain.config()["runtime"] == "torch"
 
 
+def build_random_bart(directory):
+    """An untrained BART saved by transformers 5 (its config has no ``normalize_before``; CTranslate2 reads it)."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+
+    tokenizer = build_word_tokenizer([text for pair in DEFAULT_PAIRS for text in pair], template="<s> $A </s>")
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(BartConfig(
+        vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+        decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id, forced_bos_token_id=tokenizer.bos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id))
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_ct2_summarizes_with_a_bart_saved_by_transformers_5_as_generate_does(tmp_path):
+    model = build_random_bart(tmp_path / "bart")
+    documents = [{"document": source} for source, _ in DEFAULT_PAIRS]
+    # greedy held to 5+ tokens (a random BART may end at once), and the task's beams with no_repeat_ngram_size=3;
+    # both start from BART's forced <s>
+    for generation in ({**GREEDY, "max_new_tokens": 10, "min_new_tokens": 5}, {"max_new_tokens": 10}):
+        options = {"device": "cpu", "generation": generation}
+        plain = load_task("summarization", model=str(model), options=TaskOptions(**options)).predict(documents)
+        fast = load_task("summarization", model=str(model), options=TaskOptions(model_args=CT2, **options))
+        assert fast.predict(documents) == plain
+        assert all(len(o["summary"].split()) >= 4 for o in plain)
+
+
 def test_ct2_int8_still_translates_the_memorised_pairs_and_is_recorded(tiny_translator):
     task = translator(tiny_translator, CT2_INT8, GREEDY)
     outputs = task.predict([{"source": s} for s, _ in DEFAULT_PAIRS])

@@ -7,7 +7,10 @@ weights, the quantization, this recipe's version and CTranslate2's major
 version: changed weights, a changed recipe or a new converter never reuse a
 stale model, and every later load skips the conversion.
 
-One change to the converter: its Marian loader assumes the opus-mt layout, where
+Two changes to the converter.  Its BART-family loaders read ``config.normalize_before``,
+which transformers 5 no longer writes (older hub configs still carry it): when it is
+absent it is set from the architecture, which fixes it (BART post-norm; mBART and
+Pegasus pre-norm).  And its Marian loader assumes the opus-mt layout, where
 ``<pad>`` is the last vocabulary entry with an all-zero embedding, and drops it
 (the decoder then starts from a zero vector, which is what that row holds).  A
 Marian trained with transformers has ``<pad>`` elsewhere and a learnt row, and
@@ -72,7 +75,7 @@ def ct2_model_directory(directory: Path, sha256: str, quantize: str, *, trust_re
     def convert(target: Path) -> None:
         from ctranslate2.converters import TransformersConverter
 
-        _register_marian_loader()
+        _register_loaders()
         TransformersConverter(str(directory), trust_remote_code=trust_remote_code).convert(
             str(target), quantization=WEIGHT_TYPES[quantize])
 
@@ -88,8 +91,12 @@ def _opus_model(model: Any) -> bool:
     return _opus_layout(model.config.pad_token_id, model.model.decoder.embed_tokens.weight)
 
 
-def _register_marian_loader() -> None:
-    """Put the Marian loader that also takes non-opus layouts into the converter's registry (once)."""
+#: Whether each BART-family architecture normalises before its sublayers (transformers 5 fixes it by class).
+_PRE_NORM = {"BartConfig": False, "MBartConfig": True, "PegasusConfig": True}
+
+
+def _register_loaders() -> None:
+    """Put the loaders changed above into the converter's registry (once)."""
     global _registered
     with _register_lock:
         if _registered:
@@ -125,5 +132,22 @@ def _register_marian_loader() -> None:
                     return super().get_vocabulary(model, tokenizer)
                 return bart.get_vocabulary(self, model, tokenizer)
 
-        ct2_transformers._MODEL_LOADERS["MarianConfig"] = MarianLoader()
+        registry = ct2_transformers._MODEL_LOADERS
+        registry["MarianConfig"] = MarianLoader()
+        for name, pre_norm in _PRE_NORM.items():
+            if name in registry:
+                registry[name] = _with_norm_default(type(registry[name]), pre_norm)()
         _registered = True
+
+
+def _with_norm_default(loader: type, pre_norm: bool) -> type:
+    """``loader`` with ``config.normalize_before`` set to ``pre_norm`` where the config lacks it."""
+
+    class Loader(loader):  # type: ignore[misc, valid-type]
+        def get_model_spec(self, model: Any) -> Any:
+            if not hasattr(model.config, "normalize_before"):
+                model.config.normalize_before = pre_norm
+            return super().get_model_spec(model)
+
+    Loader.__name__ = loader.__name__
+    return Loader
