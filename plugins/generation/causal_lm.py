@@ -197,6 +197,13 @@ class CausalLMTask:
             recorded["stop"] = list(self.stops)
         return recorded
 
+    def _sampling_note(self) -> str | None:
+        if not self.sampling:
+            return None
+        rng = ("torch RNG seeded with 'seed', restored after" if self.generator is None
+               else "a CTranslate2 generator started after seeding with 'seed'")
+        return f"seeded per prompt ({rng}); each prompt sampled alone"
+
     def config(self) -> dict[str, Any]:
         source = ("given with --gen-kwargs; the model's generation config supplies the rest" if self.given or self.stops
                   else "none given: the model's own generation defaults, exactly as model.generate(input_ids) uses them")
@@ -207,11 +214,7 @@ class CausalLMTask:
             "generation_settings": source,
             "model_generation_config": self._model_defaults(),
             "context": self.context,
-            "sampling": (None if not self.sampling else
-                         "seeded per prompt (torch RNG seeded with 'seed', restored after); each prompt sampled alone"
-                         if self.generator is None else
-                         "seeded per prompt (a CTranslate2 generator started after seeding with 'seed'); each prompt "
-                         "sampled alone"),
+            "sampling": self._sampling_note(),
             "prompt_encoding": "tokenizer(prompt) with the tokenizer's own special tokens; batches left-padded",
             "scoring": self.scorer.config(),
             "records": "prompt: generate (likelihood of the continuation given the prompt); text: score it; "
