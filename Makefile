@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml plugins/nlpsuite-keywords/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	# demo: gradio; fast: onnxruntime + onnx (about 37 MB of wheels), so CI runs the web and --runtime onnx tests
-	$(BIN)/python -m pip install -q -e ".[test,demo,fast]"
+	# demo: gradio; fast: onnxruntime + onnx (about 37 MB of wheels); ct2: ctranslate2 (42 MB), so CI runs the web,
+	# --runtime onnx and --runtime ct2 tests
+	$(BIN)/python -m pip install -q -e ".[test,demo,fast,ct2]"
 	# the example third-party plugin, installed as its own distribution (tested in CI)
 	$(BIN)/python -m pip install -q -e plugins/nlpsuite-keywords
 	touch $(STAMP)

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/efficiency.py                       # everything
     .venv/bin/python benchmarks/efficiency.py --only throughput,int8
     .venv/bin/python benchmarks/efficiency.py --only cold,help,memory --repeats 3
+    .venv/bin/python benchmarks/efficiency.py --only seq2seq --repeats 3
 
 Sections (each prints its figures and the target it is held to):
 
@@ -15,6 +16,19 @@ Sections (each prints its figures and the target it is held to):
 * ``int8``: ``--runtime onnx`` float32 and ``--runtime onnx --quantize int8`` against
   the fp32 paths: speed on SST-2, and the accuracy change on SST-2 dev (sentiment)
   and AG News (``../shared/data/ag_news``, zero-shot classification);
+* ``seq2seq``: English sentences of multi30k test2016 (``../shared/data/multi30k``; 256 by
+  default) through the translation task's predict stage on torch, ``--runtime ct2`` and
+  ``--runtime ct2 --quantize int8``, against the plain transformers ``generate`` loop
+  (32 per batch, greedy) and bare ``ctranslate2.Translator.translate_batch`` on the
+  same model: output tokens/s and the speed-up over ``generate``, whether the float32
+  greedy outputs are identical to ``generate``'s, and how far int8 moves the outputs.
+  The model is built here (no hub): by default a random 6+6-layer d_model 512 Marian
+  (opus-mt's shape, a smaller vocabulary) whose outputs are forced to ``--new-tokens``,
+  so every side does the same decoder work and int8 is compared with the float32
+  outputs (BLEU); with ``--seq2seq-model copy`` ``harness_speed.py``'s 3+3 d256 Marian
+  trained to copy its input (minutes of training), whose reference is the source
+  sentence, so the BLEU change of int8 is measured against a reference.  Threads:
+  torch's and CTranslate2's both follow ``OMP_NUM_THREADS`` (default: every core);
 * ``cold``: a fresh process's first answer of ``nlpsuite run --task sentiment --offline``
   against a bare import-load-encode script with sentence-transformers;
 * ``help``: ``nlpsuite --help`` against ``python -c pass``;
@@ -53,9 +67,12 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SST2 = DATA / "sst2" / "sst2_dev.tsv"
 AG_NEWS = DATA / "ag_news" / "ag_news_dev.csv"
 AG_NAMES = {"1": "world", "2": "sports", "3": "business", "4": "science and technology"}
-SECTIONS = ("throughput", "int8", "cold", "help", "memory")
+SECTIONS = ("throughput", "int8", "seq2seq", "cold", "help", "memory")
 ONNX = {"runtime": "onnx"}
 INT8 = {"runtime": "onnx", "quantize": "int8"}
+CT2 = {"runtime": "ct2"}
+CT2_INT8 = {"runtime": "ct2", "quantize": "int8"}
+GREEDY = {"num_beams": 1, "do_sample": False, "max_new_tokens": 64}
 COLD_TEXT = "The staff were friendly and the room was spotless."
 
 
@@ -264,6 +281,105 @@ def bench_ag_news(args: argparse.Namespace) -> None:
           f"{verdict(abs(100 * (int8 - base)), 0.5, at_most=True)}; int8 speed-up {speed:.2f}x")
 
 
+def bench_seq2seq(args: argparse.Namespace) -> None:
+    import ctranslate2
+    import sacrebleu
+    import torch
+    import transformers
+
+    from harness_speed import MULTI30K_EN, build_marian, harness_predictor
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, weights_sha256
+    from nlpsuite.models.ct2_runtime import cpu_threads
+    from nlpsuite.runtime import load_task
+    from nlpsuite.specs import TaskOptions
+
+    if not MULTI30K_EN.is_file():
+        print(f"  skipped: {MULTI30K_EN} is absent")
+        return
+    sources = MULTI30K_EN.read_text(encoding="utf-8").splitlines()[: args.seq2seq_n]
+    copy = args.seq2seq_model == "copy"
+    generation: dict[str, Any] = {"num_beams": args.num_beams, "do_sample": False, "max_new_tokens": args.new_tokens}
+    if args.num_beams > 1:  # CTranslate2's beam search stops once num_beams candidates are done
+        generation["early_stopping"] = True
+    decoding = "greedy" if args.num_beams == 1 else f"{args.num_beams}-beam"
+    if not copy:  # a random model never ends by itself: every output exactly new_tokens long, on every side
+        generation["min_new_tokens"] = args.new_tokens
+    layers, d_model = (3, 256) if copy else (6, 512)
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = build_marian(Path(tmp) / "marian", sources, layers=layers, d_model=d_model,
+                                 copy_steps=args.copy_steps if copy else 0)
+        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+
+        def plain_generate() -> list[str]:
+            outputs: list[str] = []
+            with torch.inference_mode():
+                for start in range(0, len(sources), 32):
+                    batch = tokenizer(sources[start:start + 32], return_tensors="pt", padding=True, truncation=True)
+                    generated = model.generate(**batch, **generation)
+                    outputs.extend(tokenizer.batch_decode(generated, skip_special_tokens=True))
+            return outputs
+
+        samples = [{"id": str(i), "input": {"source": s, "src_lang": "en", "tgt_lang": "de"}, "references": None}
+                   for i, s in enumerate(sources)]
+        sides: dict[str, Callable[[], object]] = {"plain transformers generate loop": plain_generate}
+        variants = {"nlpsuite translation, torch": {}, "nlpsuite translation --runtime ct2": CT2,
+                    "nlpsuite translation --runtime ct2 --quantize int8": CT2_INT8}
+        for name, model_args in variants.items():
+            began = time.perf_counter()
+            loaded = load_task("translation", str(model_dir), TaskOptions(
+                offline=True, quiet=True, device="cpu", batch_size=32, generation=generation, model_args=model_args,
+                task_args={"src_lang": "en", "tgt_lang": "de"}), notify=lambda _m: None)
+            print(f"  {name}: first load {time.perf_counter() - began:.1f} s (ct2: the one conversion included)")
+            sides[name] = harness_predictor(loaded, samples)
+        fp32_dir, _ = ct2_model_directory(model_dir, weights_sha256(model_dir), "none")  # converted above: cached
+        bare = ctranslate2.Translator(str(fp32_dir), device="cpu", compute_type="float32", intra_threads=cpu_threads())
+        source_tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(sources)["input_ids"]]
+
+        def bare_ct2() -> list[str]:
+            results = bare.translate_batch(source_tokens, beam_size=args.num_beams, max_batch_size=32, return_end_token=True,
+                                           max_decoding_length=args.new_tokens,
+                                           min_decoding_length=generation.get("min_new_tokens", 0))
+            return [tokenizer.decode(tokenizer.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
+                    for r in results]
+
+        sides["bare ctranslate2 translate_batch fp32 (ceiling)"] = bare_ct2
+        texts: dict[str, list[str]] = {}
+        for name, run in sides.items():  # warm-up, and the outputs compared below
+            texts[name] = [o["translation"] if isinstance(o, dict) else o.strip() for o in run()]
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        print(f"  model: {'copy-trained' if copy else 'random'} Marian {layers}+{layers} layers, d_model {d_model}, "
+              f"{params:.0f}M parameters, vocabulary {len(tokenizer)}; {len(sources)} sentences, {generation}")
+        print(f"  torch threads {torch.get_num_threads()}, ct2 intra_threads {cpu_threads()}; load before: {load_average()}")
+        runs = race(sides, args.repeats)
+        print(f"  load after: {load_average()}")
+    best = {name: min(seconds) for name, seconds in runs.items()}
+    plain_s = best["plain transformers generate loop"]
+    for name, seconds in runs.items():
+        tokens = sum(len(ids) for ids in tokenizer(texts[name])["input_ids"])  # output tokens with their end token
+        print(f"    {name:52s} {min(seconds):7.2f} s (median {statistics.median(seconds):.2f})  "
+              f"{tokens / min(seconds):7.0f} tokens/s  {plain_s / min(seconds):5.2f}x plain generate")
+    plain = texts["plain transformers generate loop"]
+    for name in ("nlpsuite translation, torch", "nlpsuite translation --runtime ct2"):
+        same = sum(a == b for a, b in zip(texts[name], plain))
+        print(f"    {name}: {same} of {len(plain)} {decoding} fp32 outputs identical to plain generate's")
+    ct2_s, int8_s = best["nlpsuite translation --runtime ct2"], best["nlpsuite translation --runtime ct2 --quantize int8"]
+    print(f"    --runtime ct2 vs plain generate: fp32 {plain_s / ct2_s:.2f}x {verdict(plain_s / ct2_s, 3.0, at_most=False)}, "
+          f"int8 {plain_s / int8_s:.2f}x; vs nlpsuite torch: fp32 {best['nlpsuite translation, torch'] / ct2_s:.2f}x")
+    fp32, int8 = texts["nlpsuite translation --runtime ct2"], texts["nlpsuite translation --runtime ct2 --quantize int8"]
+    if copy:
+        lowered = [" ".join(tokenizer.decode(ids, skip_special_tokens=True).split())
+                   for ids in tokenizer(sources)["input_ids"]]  # the source as the word-level vocabulary has it
+        print("  BLEU against the sources (the copy model's reference; sacrebleu defaults):")
+        scores = {name: sacrebleu.corpus_bleu(texts[name], [lowered]).score for name in variants}
+        for name, score in scores.items():
+            print(f"    {name:52s} {score:6.2f}")
+        print(f"    int8 BLEU change vs fp32: {scores[list(variants)[2]] - scores[list(variants)[1]]:+.2f}")
+    label = "int8 against the fp32 outputs" + ("" if copy else " (no reference: a random model)")
+    print(f"  {label}: BLEU {sacrebleu.corpus_bleu(int8, [fp32]).score:.2f}, "
+          f"{sum(a == b for a, b in zip(int8, fp32))} of {len(fp32)} identical")
+
+
 def subprocess_seconds(command: list[str], env: dict[str, str]) -> Callable[[], object]:
     def run() -> object:
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
@@ -388,6 +504,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--repeats", type=int, default=5, help="rounds per timed comparison (default 5)")
+    parser.add_argument("--seq2seq-model", choices=("random", "copy"), default="random",
+                        help="seq2seq model: random 6+6 d512, outputs forced to --new-tokens (default; speed and "
+                        "identity), or harness_speed.py's 3+3 d256 trained to copy (BLEU against the sources)")
+    parser.add_argument("--seq2seq-n", type=int, default=256, help="multi30k sentences for seq2seq (of 1000)")
+    parser.add_argument("--new-tokens", type=int, default=32, help="seq2seq max_new_tokens (the random model: exactly)")
+    parser.add_argument("--num-beams", type=int, default=1, help="seq2seq num_beams (default 1: greedy)")
+    parser.add_argument("--copy-steps", type=int, default=500, help="training steps of the seq2seq copy model")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -403,6 +526,9 @@ def main() -> int:
         if sections & {"throughput", "int8"}:
             print("throughput: SST-2 dev, sentiment predict stage vs bare SentenceTransformer.encode")
             bench_throughput_and_int8(args, sections)
+        if "seq2seq" in sections:
+            print("seq2seq: multi30k test2016.en, translation task on torch / ct2 / ct2 int8 vs plain generate")
+            bench_seq2seq(args)
         if "cold" in sections:
             print("cold start: first answer in a fresh process")
             bench_cold(args)

@@ -7,7 +7,7 @@ from typing import Any
 
 from nlpsuite.arguments import parse_key_values
 from nlpsuite.errors import UsageError
-from nlpsuite.models.encoder_runtime import runtime_model_args
+from nlpsuite.models.encoder_runtime import QUANTIZATIONS, RUNTIMES, runtime_model_args
 from nlpsuite.session import Session
 from nlpsuite.specs import TaskOptions, TaskSpec
 
@@ -25,13 +25,16 @@ def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = 
         help="samples per batch, or auto (the task's preferred size; the default)",
     )
     group.add_argument(
-        "--runtime", choices=("torch", "onnx"), default=None,
-        help="what runs the model: torch (default) or onnx (ONNX Runtime, for sentence encoders; "
-        "needs the fast extra: pip install 'nlpsuite[fast]')",
+        "--runtime", choices=RUNTIMES, default=None,
+        help="what runs the model: torch (default), onnx (ONNX Runtime, for sentence encoders; "
+        "needs pip install 'nlpsuite[fast]') or ct2 (CTranslate2, for translation, abstractive summarization and "
+        "generation; "
+        "needs pip install 'nlpsuite[ct2]')",
     )
     group.add_argument(
-        "--quantize", choices=("none", "int8"), default=None,
-        help="int8 weights (with --runtime onnx: faster on CPUs, the accuracy change is in benchmarks/efficiency.py)",
+        "--quantize", choices=QUANTIZATIONS, default=None,
+        help="int8 weights (with --runtime onnx or ct2: faster on CPUs; the accuracy change is in "
+        "benchmarks/efficiency.py)",
     )
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")

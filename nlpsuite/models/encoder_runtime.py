@@ -1,4 +1,4 @@
-"""Which runtime runs a model, and at what precision: ``--runtime torch|onnx`` and ``--quantize none|int8``.
+"""Which runtime runs a model, and at what precision: ``--runtime torch|onnx|ct2`` and ``--quantize none|int8``.
 
 The choice travels in ``TaskOptions.model_args`` (``{"runtime": "onnx", "quantize":
 "int8"}``; defaults are left out, so a default run keeps its cache key), so it is
@@ -10,7 +10,12 @@ holds ``model_args``) and of every results file.  Loaders read it with
 * ``torch`` (default): the model in PyTorch as before; for the embedded sentiment
   encoder the plain-torch forward of :mod:`.torch_bert`;
 * ``onnx``: BERT sentence encoders on ONNX Runtime (:mod:`.onnx_encoder`),
-  float32 or, with ``--quantize int8``, int8 weights.
+  float32 or, with ``--quantize int8``, int8 weights;
+* ``ct2``: sequence-to-sequence models (translation, abstractive summarization) and
+  causal LMs (generation) on CTranslate2 (:mod:`.ct2_seq2seq`, :mod:`.ct2_causal`), float32 or int8.
+
+Each loader states which runtimes it has (:func:`require_runtime`); any other is
+refused with a message saying which models each runtime runs.
 """
 
 from __future__ import annotations
@@ -23,7 +28,17 @@ from typing import Any
 from nlpsuite.errors import UsageError
 from nlpsuite.specs import TaskOptions
 
-RUNTIMES = ("torch", "onnx")
+RUNTIMES = ("torch", "onnx", "ct2")
+#: What each fast runtime runs, for the messages that refuse one elsewhere.
+RUNTIME_SUPPORT = {
+    "onnx": "BERT sentence encoders (sentiment and classification on e.g. the embedded all-MiniLM-L6-v2)",
+    "ct2": "sequence-to-sequence models (translation, abstractive summarization: Marian, BART, M2M100, NLLB) "
+           "and causal LMs (generation)",
+}
+#: The runtimes of sentence encoders (:func:`fast_encoder`).
+ENCODER_RUNTIMES = ("torch", "onnx")
+#: The runtimes that can run int8 weights.
+INT8_RUNTIMES = ("onnx", "ct2")
 QUANTIZATIONS = ("none", "int8")
 DEFAULTS = {"runtime": "torch", "quantize": "none"}
 RUNTIME_KEYS = tuple(DEFAULTS)
@@ -51,8 +66,9 @@ def check_choice(choice: RuntimeChoice) -> RuntimeChoice:
         raise UsageError(f"unknown runtime {choice.runtime!r}", hint=f"use one of: {', '.join(RUNTIMES)}")
     if choice.quantize not in QUANTIZATIONS:
         raise UsageError(f"unknown quantization {choice.quantize!r}", hint=f"use one of: {', '.join(QUANTIZATIONS)}")
-    if choice.quantize == "int8" and choice.runtime != "onnx":
-        raise UsageError("--quantize int8 runs on ONNX Runtime", hint="add --runtime onnx")
+    if choice.quantize == "int8" and choice.runtime not in INT8_RUNTIMES:
+        raise UsageError("--quantize int8 runs on ONNX Runtime or CTranslate2",
+                         hint="add --runtime onnx (sentence encoders) or --runtime ct2 (seq2seq and causal LMs)")
     return choice
 
 
@@ -67,15 +83,23 @@ def loader_model_args(options: TaskOptions) -> dict[str, Any]:
     return {k: v for k, v in options.model_args.items() if k not in RUNTIME_KEYS}
 
 
+def require_runtime(choice: RuntimeChoice, offered: tuple[str, ...], what: str) -> None:
+    """Refuse ``choice`` unless ``what``'s loader ``offered`` it, saying which runtime runs which models.
+
+    A loader refuses a runtime it lacks rather than run plain torch under a label that says otherwise.
+    """
+    if choice.runtime in offered:
+        return
+    others = "; ".join(f"--runtime {name} runs {RUNTIME_SUPPORT[name]}" for name in RUNTIME_SUPPORT)
+    fits = [name for name in offered if name != DEFAULTS["runtime"]]
+    hint = (f"use --runtime {' or '.join(fits)} for this model, or drop --runtime/--quantize ({others})" if fits
+            else f"drop --runtime/--quantize for this model ({others})")
+    raise UsageError(f"--runtime {choice.runtime} --quantize {choice.quantize} is not available for {what}", hint=hint)
+
+
 def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
-    """Loaders without a fast runtime refuse one, rather than run plain torch under a label that says otherwise."""
-    choice = runtime_choice(options)
-    if not choice.is_default:
-        raise UsageError(
-            f"--runtime {choice.runtime} --quantize {choice.quantize} is not available for {what}",
-            hint="the fast runtime runs BERT sentence encoders (e.g. the embedded all-MiniLM-L6-v2); "
-            "drop --runtime/--quantize for this model",
-        )
+    """Loaders that only run plain torch refuse every other runtime."""
+    require_runtime(runtime_choice(options), (DEFAULTS["runtime"],), what)
 
 
 def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoice, *,
@@ -88,6 +112,7 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
     from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout, read_bert_weights
     from nlpsuite.models.direct_encoder import DirectSentenceEncoder
 
+    require_runtime(choice, ENCODER_RUNTIMES, f"the sentence encoder in {directory}")
     try:
         layout = read_bert_layout(directory)
     except UnsupportedEncoder as exc:
@@ -113,6 +138,6 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
 
 
 def encoder_runtime(model: Any) -> dict[str, str]:
-    """What runs ``model`` (recorded in task configs): ``{"runtime": ..., "quantize": ...}``."""
+    """What runs ``model``, an encoder or a seq2seq model (recorded in task configs): ``{"runtime": ..., "quantize": ...}``."""
     describe = getattr(model, "describe", None)
     return describe() if callable(describe) else dict(DEFAULTS)

@@ -249,23 +249,96 @@ def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: 
     from nlpsuite.models.encoder_runtime import fast_encoder
     from nlpsuite.models.integrity import file_sha256
 
-    device = resolve_device(options.device)
-    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
-        raise InputError(
-            f"--runtime {choice.runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
-            hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
-        )
-    directory = Path(request.source)
-    if request.kind == "hub":
-        from huggingface_hub import snapshot_download
-
-        kwargs = pretrained_kwargs(request, options)
-        directory = Path(snapshot_download(request.source, revision=request.revision,
-                                           local_files_only=kwargs["local_files_only"]))
+    _require_cpu_float32(options, choice.runtime)
+    directory = _model_directory(request, options)
     known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
     weights = directory / "model.safetensors"
     sha = known or (file_sha256(weights) if weights.is_file() else "")
     return fast_encoder(directory, sha, choice)
+
+
+def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
+    """The fast runtimes run on the CPU in float32 weights (int8 being ``--quantize``'s)."""
+    device = resolve_device(options.device)
+    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        raise InputError(
+            f"--runtime {runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
+            hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
+        )
+
+
+def _model_directory(request: ModelRequest, options: TaskOptions) -> Path:
+    """The local directory of a model's files (a hub model's snapshot, downloaded unless offline)."""
+    if request.kind != "hub":
+        return Path(request.source)
+    from huggingface_hub import snapshot_download
+
+    kwargs = pretrained_kwargs(request, options)
+    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"]))
+
+
+def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
+    """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
+    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash)."""
+    from nlpsuite.models.encoder_runtime import require_runtime, runtime_choice
+
+    choice = runtime_choice(options)
+    require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
+    if choice.runtime == "torch":
+        return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+
+    def load() -> tuple[Any, Any]:
+        from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
+
+        converted, config, generation_config, tokenizer = _ct2_parts(request, options, choice.quantize)
+        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, choice.quantize), tokenizer
+
+    return cached(options, cache_key(request, options, "ct2.Translator"), lambda: _guarded(request, options, load))
+
+
+def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
+    """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` a
+    :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model still scores."""
+    from dataclasses import replace
+
+    from nlpsuite.models.encoder_runtime import loader_model_args, require_runtime, runtime_choice
+
+    choice = runtime_choice(options)
+    require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a causal LM)")
+    model, tokenizer = load_pretrained(request, replace(options, model_args=loader_model_args(options)),
+                                       "AutoModelForCausalLM")
+    if choice.runtime == "torch":
+        return model, tokenizer, None
+
+    def load() -> Any:
+        from nlpsuite.models.ct2_causal import Ct2CausalLM
+
+        converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, choice.quantize)
+        return Ct2CausalLM(converted, generation_config, ct2_tokenizer, choice.quantize)
+
+    generator = cached(options, cache_key(request, options, "ct2.Generator"), lambda: _guarded(request, options, load))
+    return model, tokenizer, generator
+
+
+def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:
+    """The CTranslate2 model of ``request`` (converted on first use) and the Transformers config, generation
+    config and tokenizer that go with it."""
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, require_ctranslate2, weights_sha256
+
+    require_ctranslate2()
+    _require_cpu_float32(options, "ct2")
+    import transformers
+
+    directory = _model_directory(request, options)
+    remote = options.trust_remote_code
+    config = transformers.AutoConfig.from_pretrained(directory, trust_remote_code=remote)
+    try:
+        generation_config = transformers.GenerationConfig.from_pretrained(directory)
+    except OSError:  # no generation_config.json: generate takes the model config's values
+        generation_config = transformers.GenerationConfig.from_model_config(config)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=remote)
+    converted, _made = ct2_model_directory(directory, weights_sha256(directory), quantize, trust_remote_code=remote)
+    return converted, config, generation_config, tokenizer
 
 
 def model_config(request: ModelRequest, options: TaskOptions) -> dict[str, Any]:

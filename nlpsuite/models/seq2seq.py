@@ -77,6 +77,14 @@ def _check_combination(settings: Mapping[str, Any]) -> None:
         raise UsageError(f"generation settings {dict(settings)} do not fit together: {detail}", hint="adjust --gen-kwargs") from None
 
 
+def check_runtime_generation(model: Any, settings: Mapping[str, Any]) -> None:
+    """Refuse settings the model's runtime cannot honour, when the task loads (``--runtime ct2``: see
+    :mod:`.ct2_settings`); transformers honours every setting :func:`resolve_generation` lets through."""
+    check = getattr(model, "check_generation", None)
+    if callable(check):
+        check(settings)
+
+
 def structural_generation_config(model: Any) -> dict[str, Any]:
     """The token-id settings a model's own generation config contributes (recorded with results)."""
     config = getattr(model, "generation_config", None)
@@ -250,10 +258,19 @@ def generate_texts(
 
     Inputs longer than ``window`` tokens are truncated and flagged in the
     result, so the caller can warn: nothing is cut silently.
+
+    ``model`` is a Transformers model, or a :class:`~.ct2_seq2seq.Ct2Seq2Seq`
+    (``--runtime ct2``), which decodes the same token ids with the same settings.
     """
+    ids, truncated, lengths = encode_inputs(tokenizer, texts, window, prefix_ids=prefix_ids)
+    from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
+
+    if isinstance(model, Ct2Seq2Seq):
+        rows, hit_limit = model.generate_ids(ids, settings, batch_size=batch_size, forced_bos_token_id=forced_bos_token_id)
+        texts_out = [tokenizer.decode(row, skip_special_tokens=True).strip() for row in rows]
+        return Generated(texts_out, truncated, lengths, hit_limit)
     import torch
 
-    ids, truncated, lengths = encode_inputs(tokenizer, texts, window, prefix_ids=prefix_ids)
     kwargs = {k: v for k, v in settings.items() if k != "seed"}
     if forced_bos_token_id is not None:
         kwargs["forced_bos_token_id"] = forced_bos_token_id

@@ -31,7 +31,8 @@ from transformers import StoppingCriteria
 
 from nlpsuite.errors import NlpsuiteError, UsageError
 from nlpsuite.models.causal_scoring import CausalScorer, context_length
-from nlpsuite.models.loading import load_pretrained
+from nlpsuite.models.encoder_runtime import encoder_runtime
+from nlpsuite.models.loading import load_causal_lm
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.specs import TaskOptions, TextScore
 
@@ -128,7 +129,8 @@ class CausalLMTask:
     def __init__(self, request: ModelRequest, options: TaskOptions, *, require_prompt: bool = False) -> None:
         self.request = request
         self.require_prompt = require_prompt
-        self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForCausalLM")
+        # with --runtime ct2 the generator generates and the torch model scores (likelihoods stay float32 torch's)
+        self.model, self.tokenizer, self.generator = load_causal_lm(request, options)
         args = options.task_args
         self.per_token = bool(args.get("per_token", False))
         self.context = context_length(self.model, self.tokenizer)
@@ -141,6 +143,8 @@ class CausalLMTask:
         self.given = dict(given)
         self.notes: list[str] = []
         self.settings = self._settings(given)
+        if self.generator is not None:  # refuse now what CTranslate2 cannot honour
+            self.generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
         if options.batch_size:
             self.batch_size = options.batch_size
 
@@ -193,6 +197,13 @@ class CausalLMTask:
             recorded["stop"] = list(self.stops)
         return recorded
 
+    def _sampling_note(self) -> str | None:
+        if not self.sampling:
+            return None
+        rng = ("torch RNG seeded with 'seed', restored after" if self.generator is None
+               else "a CTranslate2 generator started after seeding with 'seed'")
+        return f"seeded per prompt ({rng}); each prompt sampled alone"
+
     def config(self) -> dict[str, Any]:
         source = ("given with --gen-kwargs; the model's generation config supplies the rest" if self.given or self.stops
                   else "none given: the model's own generation defaults, exactly as model.generate(input_ids) uses them")
@@ -203,14 +214,16 @@ class CausalLMTask:
             "generation_settings": source,
             "model_generation_config": self._model_defaults(),
             "context": self.context,
-            "sampling": ("seeded per prompt (torch RNG seeded with 'seed', restored after); each prompt sampled alone"
-                         if self.sampling else None),
+            "sampling": self._sampling_note(),
             "prompt_encoding": "tokenizer(prompt) with the tokenizer's own special tokens; batches left-padded",
             "scoring": self.scorer.config(),
             "records": "prompt: generate (likelihood of the continuation given the prompt); text: score it; "
                        "prompt and text: generate, and score the text given the prompt",
             "notes": list(self.notes),
+            **encoder_runtime(self.generator if self.generator is not None else self.model),
         }
+        if self.generator is not None:
+            config["likelihoods"] = "scored by the torch model in float32; generation runs on CTranslate2"
         if not self._length_given():
             config["length"] = (f"transformers' default: {TRANSFORMERS_DEFAULT_NEW_TOKENS} new tokens "
                                 f"(at most {self.context} tokens in all)")
@@ -281,6 +294,8 @@ class CausalLMTask:
 
     def _run_generate(self, prompts: Sequence[_Prompt], streamer: Any = None) -> list[list[int]]:
         """New token ids per prompt (up to and including the end token, padding dropped)."""
+        if self.generator is not None:
+            return self._run_ct2_generate(prompts, streamer)
         import torch
 
         width = max(len(p.ids) for p in prompts)
@@ -302,6 +317,18 @@ class CausalLMTask:
             end = next((i for i, token in enumerate(row) if token in eos), None)
             rows.append(row[: end + 1] if end is not None else row)
         return rows
+
+    def _run_ct2_generate(self, prompts: Sequence[_Prompt], streamer: _TokenQueue | None) -> list[list[int]]:
+        def stop(new_ids: list[int]) -> bool:  # what _StopOnText decides for generate
+            return cut_at_stop(self.tokenizer.decode(new_ids, skip_special_tokens=True), self.stops)[1]
+
+        try:
+            return self.generator.generate_ids(
+                [p.ids for p in prompts], self.settings, context=self.context, stop=stop if self.stops else None,
+                on_token=(lambda token: streamer.items.put([token])) if streamer is not None else None)
+        finally:
+            if streamer is not None:
+                streamer.end()
 
     def _generated_output(self, prompt: _Prompt, new_ids: list[int], text: str | None) -> dict[str, Any]:
         raw = self.tokenizer.decode(new_ids, skip_special_tokens=True)

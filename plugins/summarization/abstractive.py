@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.models.loading import load_pretrained
+from nlpsuite.models.encoder_runtime import encoder_runtime
+from nlpsuite.models.loading import load_seq2seq
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     cap_new_tokens,
+    check_runtime_generation,
     fit_spans,
     generate_texts,
     input_window,
@@ -42,8 +44,9 @@ class AbstractiveSummarizer:
         self.request = request
         self.long_input = str(options.task_args.get("long_input", LONG_INPUT_CHOICES[0]))
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
-        self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+        self.model, self.tokenizer = load_seq2seq(request, options)
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
+        check_runtime_generation(self.model, self.generation)
         self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
         # Sentence token counts are summed separately; joining them can shift a count by a token or two.
@@ -62,6 +65,7 @@ class AbstractiveSummarizer:
             "chunking": f"whole sentences ({SPLIT_RULE}; every line break ends one) packed into chunks of at most "
             f"{self.chunk_budget} tokens; chunk summaries joined with a space",
             "notes": list(self.notes),
+            **encoder_runtime(self.model),
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,10 +15,12 @@ from collections import defaultdict
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
-from nlpsuite.models.loading import load_pretrained, model_config
+from nlpsuite.models.encoder_runtime import encoder_runtime
+from nlpsuite.models.loading import load_seq2seq, model_config
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     cap_new_tokens,
+    check_runtime_generation,
     fit_spans,
     generate_texts,
     input_window,
@@ -68,8 +70,9 @@ class Translator:
         self.tgt_lang = _language_arg(options, "tgt_lang")
         self.sentence_split = bool(options.task_args.get("sentence_split", True))
         self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
-        self.model, self.tokenizer = load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+        self.model, self.tokenizer = load_seq2seq(request, options)
         self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
+        check_runtime_generation(self.model, self.generation)
         self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
         self.pair = opus_pair(request.reference) or opus_pair(request.source)
         if self.model_type in LANGUAGE_TOKEN_MODEL_TYPES:
@@ -99,6 +102,7 @@ class Translator:
                 else "whole input as one segment, cut between words where it exceeds the window"
             ),
             "notes": list(self.notes),
+            **encoder_runtime(self.model),
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,281 @@
+"""``--runtime ct2 [--quantize int8]``: seq2seq tasks on CTranslate2 give transformers' greedy outputs, convert
+once per weights, record the runtime, and refuse what they cannot honour."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+from nlpsuite.errors import UsageError
+from nlpsuite.runtime import load_task
+from nlpsuite.session import Session
+from nlpsuite.specs import TaskOptions
+from nlpsuite.testing.tiny_seq2seq import DEFAULT_PAIRS
+
+CT2 = {"runtime": "ct2"}
+CT2_INT8 = {"runtime": "ct2", "quantize": "int8"}
+GREEDY = {"num_beams": 1}
+needs_ct2 = pytest.mark.skipif(importlib.util.find_spec("ctranslate2") is None,
+                               reason="the ct2 extra (ctranslate2) is not installed")
+pytestmark = needs_ct2
+
+# the memorised pairs, a pair joined into two sentences, words out of order, and unknown words
+SOURCES = [source for source, _ in DEFAULT_PAIRS] + [
+    "the dog plays in the garden . the weather is cold today .",
+    "garden the in plays dog the",
+    "zebras paint quietly",
+]
+
+
+def decoded(text: str) -> str:
+    """A reference as the tiny tokenizer decodes it (no space before the full stop)."""
+    return text.replace(" .", ".")
+
+
+def translator(model, model_args, generation=None, **options):
+    return load_task("translation", model=str(model), options=TaskOptions(
+        device="cpu", model_args=model_args, generation=generation or {}, **options))
+
+
+def translations(model, model_args, generation=None, sources=SOURCES, **options):
+    return translator(model, model_args, generation, **options).predict([{"source": s} for s in sources])
+
+
+@pytest.mark.parametrize("generation", [GREEDY, {**GREEDY, "max_new_tokens": 3}, {}],
+                         ids=["greedy", "greedy-cut-at-3-tokens", "task-default-beams"])
+def test_ct2_float32_gives_the_transformers_outputs_and_warnings(tiny_translator, generation):
+    expected = translations(tiny_translator, {}, generation)
+    got = translations(tiny_translator, CT2, generation)
+    assert got == expected
+    if generation.get("max_new_tokens") == 3:  # the cut is flagged alike, not only the text
+        assert all("warnings" in output for output in got[: len(DEFAULT_PAIRS)])
+
+
+def test_ct2_untrained_model_decodes_token_for_token_like_generate(tiny_translator_untrained):
+    """Random weights make long, arbitrary outputs: any mismatch in the decoder's start or lengths shows."""
+    generation = {**GREEDY, "max_new_tokens": 12, "min_new_tokens": 5}
+    assert translations(tiny_translator_untrained, CT2, generation) == translations(tiny_translator_untrained, {}, generation)
+
+
+def test_ct2_steers_a_multilingual_model_with_its_forced_language_token(tiny_m2m100):
+    rows = [{"source": s, "src_lang": "en", "tgt_lang": "de"} for s, _ in DEFAULT_PAIRS[:4]] + \
+           [{"source": t, "src_lang": "de", "tgt_lang": "en"} for _, t in DEFAULT_PAIRS[:4]]
+    options = {"device": "cpu", "generation": {**GREEDY, "max_new_tokens": 24}}
+    plain = load_task("translation", model=str(tiny_m2m100), options=TaskOptions(**options)).predict(rows)
+    fast = load_task("translation", model=str(tiny_m2m100), options=TaskOptions(model_args=CT2, **options)).predict(rows)
+    assert fast == plain
+    assert [o["translation"] for o in fast[:4]] == [decoded(t) for _, t in DEFAULT_PAIRS[:4]]
+
+
+def test_ct2_summarizer_matches_transformers_with_chunked_documents(tiny_summarizer):
+    from tests.fixtures_seq2seq import SUMMARY_PAIRS
+
+    documents = [{"document": d} for d, _ in SUMMARY_PAIRS] + [{"document": " ".join(d for d, _ in SUMMARY_PAIRS)}]
+    for generation in (GREEDY, {}):  # greedy, and the task's beams with no_repeat_ngram_size and length_penalty
+        options = {"device": "cpu", "generation": generation}
+        plain = load_task("summarization", model=str(tiny_summarizer), options=TaskOptions(**options))
+        fast = load_task("summarization", model=str(tiny_summarizer), options=TaskOptions(model_args=CT2, **options))
+        assert fast.predict(documents) == plain.predict(documents)
+    assert fast.config()["runtime"] == "ct2" and plain.config()["runtime"] == "torch"
+
+
+def build_random_bart(directory):
+    """An untrained BART saved by transformers 5 (its config has no ``normalize_before``; CTranslate2 reads it)."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from nlpsuite.testing.tiny_tokenizer import build_word_tokenizer
+
+    tokenizer = build_word_tokenizer([text for pair in DEFAULT_PAIRS for text in pair], template="<s> $A </s>")
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(BartConfig(
+        vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+        decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id, forced_bos_token_id=tokenizer.bos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id))
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_ct2_summarizes_with_a_bart_saved_by_transformers_5_as_generate_does(tmp_path):
+    model = build_random_bart(tmp_path / "bart")
+    documents = [{"document": source} for source, _ in DEFAULT_PAIRS]
+    # greedy held to 5+ tokens (a random BART may end at once), and the task's beams with no_repeat_ngram_size=3;
+    # both start from BART's forced <s>
+    for generation in ({**GREEDY, "max_new_tokens": 10, "min_new_tokens": 5}, {"max_new_tokens": 10}):
+        options = {"device": "cpu", "generation": generation}
+        plain = load_task("summarization", model=str(model), options=TaskOptions(**options)).predict(documents)
+        fast = load_task("summarization", model=str(model), options=TaskOptions(model_args=CT2, **options))
+        assert fast.predict(documents) == plain
+        assert all(len(o["summary"].split()) >= 4 for o in plain)
+
+
+def test_ct2_int8_still_translates_the_memorised_pairs_and_is_recorded(tiny_translator):
+    task = translator(tiny_translator, CT2_INT8, GREEDY)
+    outputs = task.predict([{"source": s} for s, _ in DEFAULT_PAIRS])
+    assert [o["translation"] for o in outputs] == [decoded(t) for _, t in DEFAULT_PAIRS]
+    assert (task.config()["runtime"], task.config()["quantize"]) == ("ct2", "int8")
+    plain = translator(tiny_translator, {}, GREEDY).config()
+    assert (plain["runtime"], plain["quantize"]) == ("torch", "none")
+
+
+def test_ct2_sampling_is_reproducible_with_its_seed(tiny_translator_untrained):
+    sampled = {**GREEDY, "do_sample": True, "max_new_tokens": 8, "seed": 3}
+    first = translations(tiny_translator_untrained, CT2, sampled)
+    assert translations(tiny_translator_untrained, CT2, sampled) == first
+    assert translations(tiny_translator_untrained, CT2, {**sampled, "seed": 4}) != first
+
+
+def test_conversion_is_made_once_per_weights_and_quantization(tmp_path, monkeypatch, tiny_translator,
+                                                             tiny_translator_untrained):
+    import ctranslate2.converters
+
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, weights_sha256
+
+    monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(tmp_path))
+    sha = weights_sha256(tiny_translator)
+    first, made = ct2_model_directory(tiny_translator, sha, "none")
+    assert made and first.parent == tmp_path / "converted" and sha[:32] in first.name and (first / "model.bin").is_file()
+    stamp = (first / "model.bin").stat().st_mtime_ns
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(ctranslate2.converters.TransformersConverter, "convert", refuse)
+    again, made_again = ct2_model_directory(tiny_translator, sha, "none")
+    assert again == first and not made_again and (first / "model.bin").stat().st_mtime_ns == stamp
+    assert not list((tmp_path / "converted").glob("*.partial"))
+    with pytest.raises(AssertionError, match="converted again"):  # int8 is its own conversion
+        ct2_model_directory(tiny_translator, sha, "int8")
+    with pytest.raises(AssertionError, match="converted again"):  # so are other weights
+        ct2_model_directory(tiny_translator_untrained, weights_sha256(tiny_translator_untrained), "none")
+
+
+def test_changed_weights_in_the_same_directory_are_converted_anew(tmp_path, monkeypatch, tiny_translator,
+                                                                  tiny_translator_untrained):
+    monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(tmp_path / "cache"))
+    model = tmp_path / "tiny-opus-mt-en-de"
+    shutil.copytree(tiny_translator, model)
+    trained = translations(model, CT2, GREEDY, sources=[DEFAULT_PAIRS[0][0]])
+    shutil.copy(tiny_translator_untrained / "model.safetensors", model / "model.safetensors")
+    untrained = translations(model, CT2, GREEDY, sources=[DEFAULT_PAIRS[0][0]],
+                             session=Session())
+    assert trained[0]["translation"] == decoded(DEFAULT_PAIRS[0][1]) != untrained[0]["translation"]
+    assert len(list((tmp_path / "cache" / "converted").iterdir())) == 2
+
+
+def test_runtime_choice_is_in_the_prediction_cache_key(tiny_translator):
+    from nlpsuite.evaluation.prediction_cache import config_key
+    from nlpsuite.evaluation.runner import prediction_key_description
+
+    keys = set()
+    for model_args in ({}, CT2, CT2_INT8):
+        loaded = translator(tiny_translator, model_args, GREEDY)
+        description = prediction_key_description(loaded, {"plugin": "translation"}, loaded.config())
+        assert description["model"]["model_args"] == model_args
+        keys.add(config_key(description))
+    assert len(keys) == 3
+
+
+@pytest.mark.parametrize(("generation", "named"), [
+    ({"num_beams": 2, "do_sample": True}, "one beam only"),
+    ({**GREEDY, "do_sample": True, "typical_p": 0.5}, "typical_p=0.5"),
+    ({"num_beams": 2, "early_stopping": False}, "early_stopping=False"),
+    ({"num_beams": 4, "num_beam_groups": 2, "diversity_penalty": 0.5}, "diversity_penalty=0.5"),
+    ({**GREEDY, "encoder_no_repeat_ngram_size": 2}, "encoder_no_repeat_ngram_size=2"),
+])
+def test_settings_ct2_cannot_honour_are_refused_by_name(tiny_translator, generation, named):
+    with pytest.raises(UsageError, match="cannot honour") as caught:
+        translator(tiny_translator, CT2, generation)
+    assert named in caught.value.message and "drop --runtime ct2" in caught.value.hint
+
+
+def test_a_setting_from_the_models_generation_config_is_refused_naming_its_source(tmp_path, tiny_translator):
+    import json
+
+    model = tmp_path / "tiny-opus-mt-en-de"
+    shutil.copytree(tiny_translator, model)
+    config = json.loads((model / "generation_config.json").read_text())
+    (model / "generation_config.json").write_text(json.dumps({**config, "epsilon_cutoff": 0.001}))
+    with pytest.raises(UsageError, match=r"epsilon_cutoff=0.001 \(from the model's generation_config\)"):
+        translator(model, CT2, GREEDY)
+
+
+def test_runtime_ct2_without_ctranslate2_says_what_to_install(monkeypatch, tiny_translator):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ctranslate2" else real(name, *a))
+    with pytest.raises(UsageError, match="needs ctranslate2") as caught:
+        translator(tiny_translator, CT2, GREEDY, session=Session())
+    assert "nlpsuite[ct2]" in caught.value.hint
+
+
+def test_each_loader_refuses_a_runtime_it_lacks_saying_what_runs_where(tiny_translator):
+    with pytest.raises(UsageError, match="--runtime onnx --quantize none is not available") as caught:
+        translator(tiny_translator, {"runtime": "onnx"})
+    assert "use --runtime ct2 for this model" in caught.value.hint
+    with pytest.raises(UsageError, match="--runtime ct2 --quantize none is not available") as caught:
+        load_task("sentiment", None, TaskOptions(offline=True, quiet=True, model_args=CT2), notify=lambda _m: None)
+    assert "use --runtime onnx for this model" in caught.value.hint and "--runtime ct2 runs sequence-to-sequence" \
+        in caught.value.hint
+
+
+def test_cli_takes_runtime_ct2_with_int8():
+    import argparse
+
+    from nlpsuite.cli.options import add_model_options, task_options_from
+
+    parser = argparse.ArgumentParser()
+    add_model_options(parser)
+    assert task_options_from(parser.parse_args(["--runtime", "ct2", "--quantize", "int8"])).model_args == CT2_INT8
+    with pytest.raises(UsageError, match="ONNX Runtime or CTranslate2"):
+        task_options_from(parser.parse_args(["--quantize", "int8"]))
+
+
+# --- causal LMs (the generation task) -----------------------------------------------------------------
+
+PROMPTS = [{"prompt": p} for p in ("the quick brown", "a small bird", "my sister reads a long", "children play",
+                                    "an old")]
+
+
+def generation_task(model, model_args, generation):
+    return load_task("generation", model=str(model), options=TaskOptions(device="cpu", model_args=model_args,
+                                                                           generation=generation))
+
+
+@pytest.mark.parametrize("generation", [
+    {"max_new_tokens": 12}, {}, {"max_new_tokens": 6, "min_new_tokens": 6},
+    {"num_beams": 3, "max_new_tokens": 10, "early_stopping": True},
+], ids=["greedy", "model-defaults", "exact-length", "beams"])
+def test_ct2_generation_gives_the_transformers_continuations_and_scores(tiny_causal_lm, generation):
+    plain = generation_task(tiny_causal_lm, {}, generation)
+    fast = generation_task(tiny_causal_lm, CT2, generation)
+    assert fast.predict(PROMPTS) == plain.predict(PROMPTS)
+    assert (fast.config()["runtime"], plain.config()["runtime"]) == ("ct2", "torch")
+
+
+def test_ct2_generation_ends_at_stop_strings_and_streams(tiny_causal_lm):
+    generation = {"max_new_tokens": 12, "stop": ["the"]}
+    plain = generation_task(tiny_causal_lm, {}, generation).predict(PROMPTS)
+    fast_task = generation_task(tiny_causal_lm, CT2, generation)
+    fast = fast_task.predict(PROMPTS)
+    assert [o["continuation"] for o in fast] == [o["continuation"] for o in plain]
+    assert [o["likelihood"] for o in fast] == [o["likelihood"] for o in plain]
+    assert {o["details"]["finish_reason"] for o in fast} == {"stop"}
+    streamed = list(generation_task(tiny_causal_lm, CT2, {"max_new_tokens": 12}).stream(PROMPTS[0]))
+    assert len(streamed) > 2 and streamed[-1] == generation_task(tiny_causal_lm, {}, {"max_new_tokens": 12}).predict(
+        [PROMPTS[0]])[0]
+    with pytest.raises(UsageError, match="cannot end beam search"):
+        generation_task(tiny_causal_lm, CT2, {**generation, "num_beams": 2, "early_stopping": True})
+
+
+def test_ct2_generation_samples_reproducibly_per_prompt(tiny_causal_lm_untrained):
+    sampled = {"do_sample": True, "max_new_tokens": 8, "seed": 5}
+    task = generation_task(tiny_causal_lm_untrained, CT2, sampled)
+    first = task.predict(PROMPTS)
+    assert task.predict(list(reversed(PROMPTS))) == list(reversed(first))  # a prompt's sample: its seed alone
+    assert generation_task(tiny_causal_lm_untrained, CT2, {**sampled, "seed": 6}).predict(PROMPTS) != first
+    assert "CTranslate2" in task.config()["sampling"]
