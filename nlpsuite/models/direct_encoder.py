@@ -19,9 +19,9 @@ import numpy as np
 
 from nlpsuite.models.bert_layout import BertLayout
 
-#: Tokens per batch the sorted batches aim at when the caller's batch size would make huge ones: short
-#: texts get big batches (fewer calls), long ones small batches (no waste), at the same cost per call.
-TOKENS_PER_BATCH = 8192
+#: Padded tokens per forward pass (beyond a single text): short texts get many per pass, long ones few.  About
+#: 1,000 keeps each layer's activations in the cores' caches; 8,192 ran slower on SST-2 dev (2 cores, AVX2).
+TOKENS_PER_BATCH = 1024
 
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (ids, mask) int64 (b, t) → pooled float32 (b, dim)
 

@@ -40,7 +40,9 @@ class EmbeddedSentiment:
     should have been used and could not be.
     """
 
-    batch_size = 64
+    # The harness hands over batches sorted by characters; the encoder re-sorts each by tokens and cuts it into
+    # forward passes of about TOKENS_PER_BATCH tokens. 256 texts leave 7% padding on SST-2 dev where 64 left 36%.
+    batch_size = 256
 
     def __init__(self, request: ModelRequest, options: TaskOptions, *, use_adapter: bool = True,
                  notify: Any = None) -> None:
