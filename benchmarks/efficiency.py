@@ -72,7 +72,6 @@ ONNX = {"runtime": "onnx"}
 INT8 = {"runtime": "onnx", "quantize": "int8"}
 CT2 = {"runtime": "ct2"}
 CT2_INT8 = {"runtime": "ct2", "quantize": "int8"}
-GREEDY = {"num_beams": 1, "do_sample": False, "max_new_tokens": 64}
 COLD_TEXT = "The staff were friendly and the room was spotless."
 
 

@@ -38,32 +38,31 @@ class SampleColumns:
     @classmethod
     def from_rows(cls, task: TaskSpec, rows: Iterable[Mapping[str, Any]]) -> SampleColumns:
         """Columns of ``samples.jsonl``-shaped rows (read in one pass, so ``rows`` may be a stream)."""
-        label_inputs = _label_input_fields(task)
-        ids, references, predictions, errors = [], [], [], []
-        candidates: set[str] = set()
-        for row in rows:
-            ids.append(str(row.get("id")))
-            references.append(row.get("references"))
-            error = row.get("error")
-            errors.append(error)
-            predictions.append(None if error or row.get("prediction") is None else row["prediction"])
-            _add_candidates(candidates, row.get("input"), label_inputs)
-        return cls(ids, references, predictions, errors, frozenset(candidates))
+        return cls._collect(task, (
+            (str(row.get("id")), row.get("references"), row.get("input"), row.get("error"), row.get("prediction"))
+            for row in rows))
 
     @classmethod
     def from_outputs(cls, task: TaskSpec, samples: Sequence[Mapping[str, Any]],
                      outputs: Sequence[Any]) -> SampleColumns:
         """Columns of dataset samples and their outputs (an output with an ``error`` key, or none, failed)."""
+        return cls._collect(task, (
+            (sample["id"], sample["references"], sample["input"], output_error(output), output)
+            for sample, output in zip(samples, outputs)))
+
+    @classmethod
+    def _collect(cls, task: TaskSpec, entries: Iterable[tuple[str, Any, Any, Any, Any]]) -> SampleColumns:
+        """Columns of ``(id, references, inputs, error, prediction)`` entries; a sample with an error or no
+        prediction has prediction ``None``."""
         label_inputs = _label_input_fields(task)
         ids, references, predictions, errors = [], [], [], []
         candidates: set[str] = set()
-        for sample, output in zip(samples, outputs):
-            error = output_error(output)
-            ids.append(sample["id"])
-            references.append(sample["references"])
+        for sample_id, reference, inputs, error, prediction in entries:
+            ids.append(sample_id)
+            references.append(reference)
             errors.append(error)
-            predictions.append(None if error else output)
-            _add_candidates(candidates, sample["input"], label_inputs)
+            predictions.append(None if error else prediction)
+            _add_candidates(candidates, inputs, label_inputs)
         return cls(ids, references, predictions, errors, frozenset(candidates))
 
 
