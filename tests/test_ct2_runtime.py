@@ -265,6 +265,9 @@ def test_ct2_generation_ends_at_stop_strings_and_streams(tiny_causal_lm):
     assert [o["continuation"] for o in fast] == [o["continuation"] for o in plain]
     assert [o["likelihood"] for o in fast] == [o["likelihood"] for o in plain]
     assert {o["details"]["finish_reason"] for o in fast} == {"stop"}
+    # the tokens up to the stop, counted alike: not the padding generate appends to rows done before the others
+    counts = [o["details"]["new_tokens"] for o in fast]
+    assert counts == [o["details"]["new_tokens"] for o in plain] and len(set(counts)) > 1
     streamed = list(generation_task(tiny_causal_lm, CT2, {"max_new_tokens": 12}).stream(PROMPTS[0]))
     assert len(streamed) > 2 and streamed[-1] == generation_task(tiny_causal_lm, {}, {"max_new_tokens": 12}).predict(
         [PROMPTS[0]])[0]

@@ -7,6 +7,7 @@ import importlib.util
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from nlpsuite.errors import UsageError
@@ -78,6 +79,19 @@ def test_plain_torch_encoder_equals_sentence_transformers_and_counts_tokens_befo
     # a single string and NumPy output, as SentenceTransformer.encode gives them
     single = encoder.encode(TEXTS[0])
     assert single.shape == (384,) and abs(float((single ** 2).sum()) - 1.0) < 1e-5
+
+
+def test_plain_torch_encoder_packs_a_padded_batch_to_the_same_vectors_as_each_text_alone():
+    from nlpsuite.models.encoder_runtime import RuntimeChoice, fast_encoder
+    from nlpsuite.plugins.embedded import MINILM_SHA256, minilm_path
+
+    encoder = fast_encoder(minilm_path(), MINILM_SHA256["model.safetensors"], RuntimeChoice("torch"))
+    texts = ["fine", "a much longer review that goes on about the plot for a while", "not good at all"]
+    ids = encoder.token_ids(texts)
+    assert len({len(row) for row in ids}) == 3  # one padded batch: the padding-free path
+    together = encoder.encode_ids(ids, batch_size=8)
+    alone = np.stack([encoder.encode_ids([row], batch_size=1)[0] for row in ids])  # unpadded: the plain path
+    assert np.abs(together - alone).max() < 1e-5
 
 
 @needs_onnx

@@ -39,30 +39,51 @@ class TorchBertForward:
         import torch.nn.functional as F
 
         w, layout = self.w, self.layout
-        eps, heads, dim = layout.layer_norm_eps, layout.num_heads, layout.head_dim
         batch, width = ids.shape
         hidden = F.embedding(ids, w["embeddings.word_embeddings.weight"]) + self.positions[:width]
-        hidden = F.layer_norm(hidden, (layout.hidden_size,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+        hidden = F.layer_norm(hidden, (layout.hidden_size,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"],
+                              layout.layer_norm_eps)
         keep = mask.bool()
-        # every row of a length-sorted batch of equal lengths needs no mask at all (the fast kernel path)
-        attention_mask = None if bool(keep.all()) else keep[:, None, None, :]
+        if bool(keep.all()):  # a length-sorted batch of equal lengths: no padding, no mask (the fast kernel path)
+            return self.encoded(hidden, None, None).mean(1)
+        # Padding-free: the dense layers (most of the FLOPs) see only real tokens, packed as (tokens, hidden);
+        # attention alone runs on the padded (batch, width) grid.
+        where = keep.reshape(-1).nonzero().squeeze(1)
+        packed = self.encoded(hidden.reshape(batch * width, -1)[where], keep, where)
+        lengths = keep.sum(1)
+        rows = torch.repeat_interleave(torch.arange(batch), lengths)
+        sums = torch.zeros(batch, layout.hidden_size, dtype=packed.dtype).index_add_(0, rows, packed)
+        return sums / lengths.clamp(min=1).to(packed.dtype).unsqueeze(1)
+
+    def encoded(self, hidden: Any, keep: Any, where: Any) -> Any:
+        """The encoder layers over ``hidden``: (batch, width, hidden) unpadded when ``keep`` is None, else
+        the real tokens packed as (tokens, hidden), ``where`` their flat places in ``keep``'s (batch, width) grid."""
+        import torch
+        import torch.nn.functional as F
+
+        w, layout = self.w, self.layout
+        eps, heads, dim, size = layout.layer_norm_eps, layout.num_heads, layout.head_dim, layout.hidden_size
+        batch, width = keep.shape if keep is not None else hidden.shape[:2]
+        attention_mask = keep[:, None, None, :] if keep is not None else None
+
+        def grid(x: Any) -> Any:  # packed → (batch, heads, width, dim), zeros at padding
+            if keep is not None:
+                x = x.new_zeros(batch * width, x.shape[-1]).index_copy_(0, where, x)
+            return x.view(batch, width, heads, dim).transpose(1, 2)
+
         for i in range(layout.num_layers):
             p = f"encoder.layer.{i}."
-
-            def split(x: Any) -> Any:
-                return x.view(batch, width, heads, dim).transpose(1, 2)
-
-            q = split(F.linear(hidden, w[p + "attention.self.query.weight"], w[p + "attention.self.query.bias"]))
-            k = split(F.linear(hidden, w[p + "attention.self.key.weight"], w[p + "attention.self.key.bias"]))
-            v = split(F.linear(hidden, w[p + "attention.self.value.weight"], w[p + "attention.self.value.bias"]))
-            context = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask)
-            context = context.transpose(1, 2).reshape(batch, width, layout.hidden_size)
+            q = grid(F.linear(hidden, w[p + "attention.self.query.weight"], w[p + "attention.self.query.bias"]))
+            k = grid(F.linear(hidden, w[p + "attention.self.key.weight"], w[p + "attention.self.key.bias"]))
+            v = grid(F.linear(hidden, w[p + "attention.self.value.weight"], w[p + "attention.self.value.bias"]))
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask).transpose(1, 2).reshape(-1, size)
+            if keep is not None:
+                context = context[where]
             attended = F.linear(context, w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"])
-            hidden = F.layer_norm(attended + hidden, (layout.hidden_size,), w[p + "attention.output.LayerNorm.weight"],
+            hidden = F.layer_norm(attended.view_as(hidden) + hidden, (size,), w[p + "attention.output.LayerNorm.weight"],
                                   w[p + "attention.output.LayerNorm.bias"], eps)
             inner = F.gelu(F.linear(hidden, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]))
             out = F.linear(inner, w[p + "output.dense.weight"], w[p + "output.dense.bias"])
-            hidden = F.layer_norm(out + hidden, (layout.hidden_size,), w[p + "output.LayerNorm.weight"],
+            hidden = F.layer_norm(out + hidden, (size,), w[p + "output.LayerNorm.weight"],
                                   w[p + "output.LayerNorm.bias"], eps)
-        weights = mask.to(hidden.dtype).unsqueeze(-1)
-        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return hidden

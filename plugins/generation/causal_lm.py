@@ -315,16 +315,28 @@ class CausalLMTask:
         rows = []
         for row in generated[:, width:].tolist():
             end = next((i for i, token in enumerate(row) if token in eos), None)
-            rows.append(row[: end + 1] if end is not None else row)
+            rows.append(self._up_to_stop(row[: end + 1] if end is not None else row))
         return rows
 
-    def _run_ct2_generate(self, prompts: Sequence[_Prompt], streamer: _TokenQueue | None) -> list[list[int]]:
-        def stop(new_ids: list[int]) -> bool:  # what _StopOnText decides for generate
-            return cut_at_stop(self.tokenizer.decode(new_ids, skip_special_tokens=True), self.stops)[1]
+    def _hits_stop(self, new_ids: list[int]) -> bool:
+        """Whether decoding ends after ``new_ids``: what :class:`_StopOnText` decides for a row."""
+        return cut_at_stop(self.tokenizer.decode(new_ids, skip_special_tokens=True), self.stops)[1]
 
+    def _up_to_stop(self, new_ids: list[int]) -> list[int]:
+        """``new_ids`` up to the token at which a stop string ended the row, when one did.
+
+        ``generate`` pads a row that is done while others go on, so the tokens after
+        that one are padding, not output (and would be counted as new tokens).
+        """
+        if not self.stops or not self._hits_stop(new_ids):
+            return new_ids
+        return next(new_ids[:k] for k in range(1, len(new_ids) + 1) if self._hits_stop(new_ids[:k]))
+
+    def _run_ct2_generate(self, prompts: Sequence[_Prompt], streamer: _TokenQueue | None) -> list[list[int]]:
         try:
             return self.generator.generate_ids(
-                [p.ids for p in prompts], self.settings, context=self.context, stop=stop if self.stops else None,
+                [p.ids for p in prompts], self.settings, context=self.context,
+                stop=self._hits_stop if self.stops else None,
                 on_token=(lambda token: streamer.items.put([token])) if streamer is not None else None)
         finally:
             if streamer is not None:
