@@ -13,10 +13,13 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nlpsuite.errors import UsageError
 from nlpsuite.generation_settings import DECODING_SETTING_NAMES
+from nlpsuite.models.loading import load_seq2seq
+from nlpsuite.models.reference import ModelRequest
+from nlpsuite.specs import TaskOptions
 
 # A user's max_length replaces the task's default max_new_tokens (and the other way round,
 # and min likewise): the two ways of bounding length must not both be in force.
@@ -117,6 +120,30 @@ def cap_new_tokens(settings: dict[str, Any], model: Any) -> str | None:
         settings["max_new_tokens"] = positions - 1
         return f"max_new_tokens lowered from {requested} to {positions - 1}: the model has {positions} decoder positions"
     return None
+
+
+class Seq2SeqSetup(NamedTuple):
+    """What a sequence-to-sequence task holds once loaded (see :func:`load_seq2seq_task`)."""
+
+    generation: dict[str, Any]  # the resolved settings, new tokens capped to the model's room
+    model: Any
+    tokenizer: Any
+    notes: list[str]  # said once when the task loads (a capped length)
+    window: int  # input tokens per call
+
+
+def load_seq2seq_task(request: ModelRequest, options: TaskOptions, defaults: Mapping[str, Any]) -> Seq2SeqSetup:
+    """The model, tokenizer and checked generation settings of a task over ``defaults`` and the user's settings.
+
+    Settings the chosen runtime cannot honour are refused here, when the task
+    loads, rather than at the first batch.
+    """
+    generation = resolve_generation(defaults, options.generation)
+    model, tokenizer = load_seq2seq(request, options)
+    notes = [note for note in [cap_new_tokens(generation, model)] if note]
+    check_runtime_generation(model, generation)
+    window = input_window(model, tokenizer, options.task_args.get("max_input_tokens"))
+    return Seq2SeqSetup(generation, model, tokenizer, notes, window)
 
 
 def content_token_counts(tokenizer: Any, texts: Sequence[str]) -> list[int]:

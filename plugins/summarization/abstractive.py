@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from nlpsuite.models.encoder_runtime import encoder_runtime
-from nlpsuite.models.loading import load_seq2seq
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
-    cap_new_tokens,
-    check_runtime_generation,
     fit_spans,
     generate_texts,
-    input_window,
-    resolve_generation,
+    load_seq2seq_task,
     structural_generation_config,
     content_token_counts,
 )
@@ -43,11 +39,8 @@ class AbstractiveSummarizer:
     def __init__(self, request: ModelRequest, options: TaskOptions) -> None:
         self.request = request
         self.long_input = str(options.task_args.get("long_input", LONG_INPUT_CHOICES[0]))
-        self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
-        self.model, self.tokenizer = load_seq2seq(request, options)
-        self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
-        check_runtime_generation(self.model, self.generation)
-        self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
+        self.generation, self.model, self.tokenizer, self.notes, self.window = load_seq2seq_task(
+            request, options, DEFAULT_GENERATION)
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
         # Sentence token counts are summed separately; joining them can shift a count by a token or two.
         self.chunk_budget = max(1, self.window - self.special_tokens - max(2, self.window // 50))

@@ -16,15 +16,12 @@ from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.models.encoder_runtime import encoder_runtime
-from nlpsuite.models.loading import load_seq2seq, model_config
+from nlpsuite.models.loading import model_config
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
-    cap_new_tokens,
-    check_runtime_generation,
     fit_spans,
     generate_texts,
-    input_window,
-    resolve_generation,
+    load_seq2seq_task,
     structural_generation_config,
 )
 from nlpsuite.plugins.translation.languages import iso_code, language_token_id, opus_pair, target_prefix_tokens
@@ -69,11 +66,8 @@ class Translator:
         self.src_lang = _language_arg(options, "src_lang")
         self.tgt_lang = _language_arg(options, "tgt_lang")
         self.sentence_split = bool(options.task_args.get("sentence_split", True))
-        self.generation = resolve_generation(DEFAULT_GENERATION, options.generation)
-        self.model, self.tokenizer = load_seq2seq(request, options)
-        self.notes = [note for note in [cap_new_tokens(self.generation, self.model)] if note]
-        check_runtime_generation(self.model, self.generation)
-        self.window = input_window(self.model, self.tokenizer, options.task_args.get("max_input_tokens"))
+        self.generation, self.model, self.tokenizer, self.notes, self.window = load_seq2seq_task(
+            request, options, DEFAULT_GENERATION)
         self.pair = opus_pair(request.reference) or opus_pair(request.source)
         if self.model_type in LANGUAGE_TOKEN_MODEL_TYPES:
             self.scheme = "language-tokens"
