@@ -2,7 +2,8 @@
 
 No transformers model class or config machinery: loading is reading the tensors,
 so a fresh process answers without importing transformers (seconds of a cold
-start).  Attention goes through ``scaled_dot_product_attention``; the result
+start).  Attention goes through ``scaled_dot_product_attention``; the dense
+layers of a padded batch run on its real tokens only (packed).  The result
 equals transformers' ``BertModel`` with mean pooling to float rounding.
 """
 
