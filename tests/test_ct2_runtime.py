@@ -231,8 +231,10 @@ def test_cli_takes_runtime_ct2_with_int8():
     parser = argparse.ArgumentParser()
     add_model_options(parser)
     assert task_options_from(parser.parse_args(["--runtime", "ct2", "--quantize", "int8"])).model_args == CT2_INT8
+    # --quantize int8 alone is auto's: the fastest int8 runtime; torch has none
+    assert task_options_from(parser.parse_args(["--quantize", "int8"])).model_args == {"quantize": "int8"}
     with pytest.raises(UsageError, match="ONNX Runtime or CTranslate2"):
-        task_options_from(parser.parse_args(["--quantize", "int8"]))
+        task_options_from(parser.parse_args(["--runtime", "torch", "--quantize", "int8"]))
 
 
 # --- causal LMs (the generation task) -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from nlpsuite import __version__
 from nlpsuite.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, NlpsuiteError
 
 #: Built-in subcommands, each a module under ``nlpsuite.cli.commands``.
-BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "eval", "rescore", "compare", "audit", "demo")
+BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "runtimes", "eval", "rescore", "compare", "audit", "demo")
 
 
 EXIT_STATUSES = """\

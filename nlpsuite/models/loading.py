@@ -213,19 +213,27 @@ def load_pretrained(
 
 
 def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
-    """Load a ``SentenceTransformer`` encoder on the chosen device.
+    """A sentence encoder with ``SentenceTransformer``'s ``encode``/``max_seq_length``/``tokenizer``.
 
-    With ``--runtime onnx`` (``options.model_args``) a BERT mean-pooling encoder is
-    run by ONNX Runtime instead (:mod:`.encoder_runtime`): the returned object has
-    the same ``encode``/``max_seq_length``/``tokenizer`` as a ``SentenceTransformer``.
+    A BERT mean-pooling encoder (the embedded all-MiniLM-L6-v2) on the CPU in float32
+    runs straight from its files (:mod:`.direct_encoder`): on the runtime ``auto``
+    measured fastest among the exact ones here, or the one ``--runtime`` forces, and
+    without importing sentence-transformers or transformers.  Any other encoder, or
+    another device or dtype, is a ``SentenceTransformer`` (``--runtime torch``/``auto``).
     """
     from nlpsuite.models.encoder_runtime import runtime_choice
 
     choice = runtime_choice(options)
-    if not choice.is_default:
-        return cached(options, cache_key(request, options, "DirectSentenceEncoder"),
-                      lambda: _guarded(request, options, lambda: _fast_sentence_encoder(request, options, choice),
-                                            transformers_load=False))
+    return cached(options, cache_key(request, options, "SentenceEncoder"),
+                  lambda: _load_sentence_encoder(request, options, choice))
+
+
+def _load_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+    directory = _guarded(request, options, lambda: _direct_encoder_directory(request, options, choice),
+                         transformers_load=False)
+    if directory is not None:
+        return _guarded(request, options, lambda: _fast_sentence_encoder(request, directory, choice),
+                        transformers_load=False)
 
     def load() -> Any:
         from sentence_transformers import SentenceTransformer
@@ -242,15 +250,35 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
             model_kwargs={"dtype": torch_dtype(dtype), "use_safetensors": None if options.allow_pickle else True},
         )
 
-    return cached(options, cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
+    return _guarded(request, options, load)
 
 
-def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+def _direct_encoder_directory(request: ModelRequest, options: TaskOptions, choice: Any) -> Path | None:
+    """The model's directory when the direct encoder runs it, else None (``SentenceTransformer`` does).
+
+    A forced fast runtime always gets the directory, so that its loader says why it cannot run the model.
+    """
+    from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout
+    from nlpsuite.models.encoder_runtime import AUTO
+
+    forced_fast = choice.runtime not in (AUTO, "torch") or choice.quantize != "none"
+    device = resolve_device(options.device)
+    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        if forced_fast:
+            _require_cpu_float32(options, choice.runtime)
+        return None
+    directory = _model_directory(request, options, ENCODER_FILES)
+    try:
+        read_bert_layout(directory)
+    except UnsupportedEncoder:
+        return directory if forced_fast else None
+    return directory
+
+
+def _fast_sentence_encoder(request: ModelRequest, directory: Path, choice: Any) -> Any:
     from nlpsuite.models.encoder_runtime import fast_encoder
     from nlpsuite.models.integrity import file_sha256
 
-    _require_cpu_float32(options, choice.runtime)
-    directory = _model_directory(request, options)
     known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
     weights = directory / "model.safetensors"
     sha = known or (file_sha256(weights) if weights.is_file() else "")
@@ -267,23 +295,29 @@ def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
         )
 
 
-def _model_directory(request: ModelRequest, options: TaskOptions) -> Path:
+#: The files a direct sentence encoder reads from a hub snapshot (not the repository's ONNX or OpenVINO exports).
+ENCODER_FILES = ("*.json", "*.safetensors", "*.txt")
+
+
+def _model_directory(request: ModelRequest, options: TaskOptions, files: tuple[str, ...] | None = None) -> Path:
     """The local directory of a model's files (a hub model's snapshot, downloaded unless offline)."""
     if request.kind != "hub":
         return Path(request.source)
     from huggingface_hub import snapshot_download
 
     kwargs = pretrained_kwargs(request, options)
-    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"]))
+    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"],
+                                  allow_patterns=list(files) if files else None))
 
 
 def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
     """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
     a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash)."""
-    from nlpsuite.models.encoder_runtime import require_runtime, runtime_choice
+    from nlpsuite.models.encoder_runtime import generation_runtime, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
+    choice = generation_runtime(choice)
     if choice.runtime == "torch":
         return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
 
@@ -301,10 +335,11 @@ def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, An
     :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model still scores."""
     from dataclasses import replace
 
-    from nlpsuite.models.encoder_runtime import loader_model_args, require_runtime, runtime_choice
+    from nlpsuite.models.encoder_runtime import generation_runtime, loader_model_args, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a causal LM)")
+    choice = generation_runtime(choice)
     model, tokenizer = load_pretrained(request, replace(options, model_args=loader_model_args(options)),
                                        "AutoModelForCausalLM")
     if choice.runtime == "torch":

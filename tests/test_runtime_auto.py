@@ -1,0 +1,172 @@
+"""``--runtime auto`` (the default): the fastest exact runtime measured here, recorded, overridable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlpsuite.models import runtime_probe
+from nlpsuite.models.runtime_probe import ProbeTarget, select_runtime, vectors_match
+from nlpsuite.runtime import load_task
+from nlpsuite.specs import TaskOptions
+
+needs_onnx = pytest.mark.skipif(not runtime_probe.runtime_installed("onnx"), reason="needs the fast extra")
+VECTORS = np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8)
+
+
+def candidate(outputs: np.ndarray, seconds: float, calls: list[str] | None = None, name: str = ""):
+    def build():
+        def run():
+            if calls is not None:
+                calls.append(name)
+            time.sleep(seconds)
+            return outputs
+        return run
+    return build
+
+
+@pytest.fixture
+def choices_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(runtime_probe, "choices_dir", lambda: tmp_path / "runtime-choices")
+    return tmp_path / "runtime-choices"
+
+
+def target(candidates, weights="w" * 64, quantize="none") -> ProbeTarget:
+    return ProbeTarget("sentence-encoder", weights, quantize, candidates, vectors_match, len(VECTORS))
+
+
+def test_auto_picks_the_fastest_runtime_whose_outputs_equal_torchs(choices_dir):
+    chosen = select_runtime(target({"torch": candidate(VECTORS, 0.02), "onnx": candidate(VECTORS + 2e-7, 0.001)}))
+    assert chosen.runtime == "onnx" and not chosen.reused
+    by_name = {m.runtime: m for m in chosen.measurements}
+    assert by_name["onnx"].exact and by_name["onnx"].items_per_s > by_name["torch"].items_per_s
+    assert "fastest exact runtime" in chosen.reason
+
+
+def test_auto_never_picks_an_inexact_runtime_however_fast(choices_dir):
+    chosen = select_runtime(target({"torch": candidate(VECTORS, 0.02), "onnx": candidate(VECTORS + 1e-3, 0.0)}))
+    assert chosen.runtime == "torch"
+    onnx = next(m for m in chosen.measurements if m.runtime == "onnx")
+    assert onnx.exact is False and onnx.difference == pytest.approx(1e-3, rel=1e-2)
+    assert "not exact: onnx" in chosen.reason
+
+
+def test_a_runtime_that_fails_its_probe_is_skipped_with_the_reason(choices_dir):
+    def broken():
+        raise RuntimeError("no kernel for this shape")
+
+    chosen = select_runtime(target({"torch": candidate(VECTORS, 0.0), "onnx": broken}))
+    assert chosen.runtime == "torch"
+    assert "no kernel for this shape" in next(m for m in chosen.measurements if m.runtime == "onnx").error
+
+
+def test_the_choice_is_measured_once_per_machine_and_model_then_reused(choices_dir, monkeypatch):
+    calls: list[str] = []
+    candidates = {"torch": candidate(VECTORS, 0.0, calls, "torch"), "onnx": candidate(VECTORS, 0.0, calls, "onnx")}
+    first = select_runtime(target(candidates))
+    measured = len(calls)
+    second = select_runtime(target(candidates))
+    assert second.reused and second.runtime == first.runtime and len(calls) == measured
+    # another model, or another thread count, is measured again
+    select_runtime(target(candidates, weights="v" * 64))
+    assert len(calls) > measured
+    measured = len(calls)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert not select_runtime(target(candidates)).reused and len(calls) > measured
+    # a damaged stored choice is measured again, never an error
+    for path in choices_dir.glob("*.json"):
+        path.write_text("{not json", encoding="utf-8")
+    assert not select_runtime(target(candidates)).reused
+
+
+def test_a_runtime_not_installed_is_not_a_candidate(monkeypatch, choices_dir):
+    from nlpsuite.models.encoder_runtime import RuntimeChoice, fast_encoder
+    from nlpsuite.plugins.embedded import MINILM_SHA256, minilm_path
+
+    monkeypatch.setattr(runtime_probe, "runtime_installed", lambda name: name == "torch")
+    encoder = fast_encoder(minilm_path(), MINILM_SHA256["model.safetensors"], RuntimeChoice("auto"))
+    assert encoder.describe() == {"runtime": "torch", "quantize": "none", "runtime_selection": "auto"}
+    assert encoder.runtime_selection.reason == "the only runtime installed for this model"
+    assert not choices_dir.exists()  # nothing measured, nothing stored
+
+
+@needs_onnx
+def test_int8_is_chosen_only_when_asked_for(choices_dir):
+    plain = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"}))
+    assert plain.config()["quantize"] == "none" and plain.config()["runtime_selection"] == "auto"
+    for m in plain.predictor.model.runtime_selection.measurements:
+        assert m.exact, m  # every float32 candidate measured equals torch here
+    int8 = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"},
+                                                         model_args={"quantize": "int8"}))
+    assert (int8.config()["runtime"], int8.config()["quantize"]) == ("onnx", "int8")
+
+
+@needs_onnx
+def test_a_forced_runtime_overrides_the_stored_choice(choices_dir, monkeypatch):
+    # whatever auto would pick, --runtime torch / onnx run exactly that, recorded as forced
+    for runtime in ("torch", "onnx"):
+        task = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"},
+                                                             model_args={"runtime": runtime}))
+        assert (task.config()["runtime"], task.config()["runtime_selection"]) == (runtime, "forced")
+
+
+def test_the_runtime_auto_chose_is_in_the_results_and_the_cache_key(tmp_path):
+    from nlpsuite.evaluation.runner import EvalRequest, run_eval
+
+    def evaluate(name: str, model_args: dict):
+        return run_eval(EvalRequest(task="sentiment", options=TaskOptions(offline=True, quiet=True, model_args=model_args),
+                                    output_dir=str(tmp_path / name)), notify=lambda _m: None)
+
+    auto = evaluate("auto", {})
+    forced = evaluate("torch", {"runtime": "torch"})
+    task_config = auto.results["config"]["task"]
+    assert task_config["runtime_selection"] == "auto" and task_config["runtime"] in ("torch", "onnx")
+    assert forced.results["config"]["task"]["runtime"] == "torch"
+    assert auto.results["runtime"]["cache_key"] != forced.results["runtime"]["cache_key"]
+    assert forced.results["runtime"]["cached_samples"] == 0  # a different runtime never reuses the other's predictions
+
+
+def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NLPSUITE_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "nlpsuite", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.slow
+def test_a_second_process_reuses_the_measured_choice_and_runtimes_shows_it(tmp_path):
+    first = _cli("runtimes", "--task", "keywords", "--offline", "--json", cache=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = _cli("runtimes", "--task", "keywords", "--offline", "--json", cache=tmp_path)
+    rows = [json.loads(out.stdout)["models"] for out in (first, second)]
+    assert [r["runtime"] for r in rows[0]] == [r["runtime"] for r in rows[1]]
+    (encoder,) = rows[1]
+    if runtime_probe.runtime_installed("onnx"):
+        assert not rows[0][0]["selection"]["reused"] and encoder["selection"]["reused"]
+        assert {m["runtime"] for m in encoder["selection"]["measurements"]} == {"torch", "onnx"}
+    table = _cli("runtimes", "--task", "keywords", "--offline", cache=tmp_path)
+    assert "chosen by" in table.stdout and "auto" in table.stdout and "stored" in table.stdout
+
+
+@pytest.mark.slow
+def test_every_embedded_task_answers_without_transformers_or_sentence_transformers():
+    code = """
+import sys
+from nlpsuite.runtime import load_task
+from nlpsuite.specs import TaskOptions
+for name, record, args in [("sentiment", {"text": "fine"}, {}), ("classification", {"text": "a goal"}, {"labels": "sports,politics"}),
+                           ("summarization", {"document": "One. Two sentences here. Three."}, {}),
+                           ("keywords", {"text": "the football match"}, {}), ("bias", {"test": "weat6"}, {})]:
+    task = load_task(name, None, TaskOptions(offline=True, quiet=True, task_args=args), notify=lambda m: None)
+    assert "error" not in task.predict([record])[0], name
+print(sorted(m for m in ("transformers", "sentence_transformers") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
