@@ -133,24 +133,33 @@ def test_the_runtime_auto_chose_is_in_the_results_and_the_cache_key(tmp_path):
     assert forced.results["runtime"]["cached_samples"] == 0  # a different runtime never reuses the other's predictions
 
 
+def _cli_env(cache: Path) -> dict[str, str]:
+    return {**os.environ, "NLPSUITE_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
+
+
 def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NLPSUITE_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "nlpsuite", *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "nlpsuite", *args], capture_output=True, text=True,
+                          env=_cli_env(cache), timeout=300)
 
 
 @pytest.mark.slow
-def test_a_second_process_reuses_the_measured_choice_and_runtimes_shows_it(tmp_path):
-    first = _cli("runtimes", "--task", "keywords", "--offline", "--json", cache=tmp_path)
-    assert first.returncode == 0, first.stderr
-    second = _cli("runtimes", "--task", "keywords", "--offline", "--json", cache=tmp_path)
-    rows = [json.loads(out.stdout)["models"] for out in (first, second)]
-    assert [r["runtime"] for r in rows[0]] == [r["runtime"] for r in rows[1]]
-    (encoder,) = rows[1]
+def test_processes_starting_together_probe_once_and_share_the_choice(tmp_path):
+    command = [sys.executable, "-m", "nlpsuite", "runtimes", "--task", "keywords", "--offline", "--json"]
+    together = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=_cli_env(tmp_path)) for _ in range(2)]
+    outs = [process.communicate(timeout=300) for process in together]
+    assert all(process.returncode == 0 for process in together), [err for _, err in outs]
+    (first,), (second,) = (json.loads(out)["models"] for out, _ in outs)
+    assert first["runtime"] == second["runtime"]
     if runtime_probe.runtime_installed("onnx"):
-        assert not rows[0][0]["selection"]["reused"] and encoder["selection"]["reused"]
-        assert {m["runtime"] for m in encoder["selection"]["measurements"]} == {"torch", "onnx"}
+        # one measured (under the lock), the other read what it stored
+        assert sorted([first["selection"]["reused"], second["selection"]["reused"]]) == [False, True]
+        assert {m["runtime"] for m in first["selection"]["measurements"]} == {"torch", "onnx"}
     table = _cli("runtimes", "--task", "keywords", "--offline", cache=tmp_path)
-    assert "chosen by" in table.stdout and "auto" in table.stdout and "stored" in table.stdout
+    assert table.returncode == 0, table.stderr
+    assert "chosen by" in table.stdout and "auto" in table.stdout
+    if runtime_probe.runtime_installed("onnx"):
+        assert "stored" in table.stdout
 
 
 @pytest.mark.slow
@@ -170,3 +179,34 @@ print(sorted(m for m in ("transformers", "sentence_transformers") if m in sys.mo
                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@needs_onnx
+def test_compare_of_an_int8_run_against_its_float32_run_states_agreement_and_differences(tmp_path, capsys):
+    from nlpsuite.cli.app import main
+
+    for name, flags in (("fp32", ["--runtime", "torch"]), ("int8", ["--runtime", "onnx", "--quantize", "int8"])):
+        assert main(["eval", "--task", "sentiment", "--offline", "-q", "--output-dir", str(tmp_path / name), *flags]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "fp32"), str(tmp_path / "int8"), "--n-resamples", "200", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["runtimes"] == {"a": "torch", "b": "onnx int8"}
+    check = report["runtime_check"]
+    (label,) = [a for a in check["agreement"] if a["field"] == "label"]
+    assert 0 < label["agree"] <= label["n"] == report["n"] and label["ci_low"] <= label["rate"] <= label["ci_high"]
+    accuracy = next(d for d in check["differences"] if d["metric"] == "accuracy")
+    assert accuracy["ci_low"] <= accuracy["delta"] <= accuracy["ci_high"]
+    assert main(["compare", str(tmp_path / "fp32"), str(tmp_path / "int8"), "--n-resamples", "200"]) == 0
+    table = capsys.readouterr().out
+    assert "runtime torch" in table and "runtime onnx int8" in table
+    assert "the runs differ only in runtime (torch vs onnx int8)" in table and "same in both" in table
+
+
+def test_runs_of_different_models_get_no_runtime_check(tmp_path):
+    from nlpsuite.evaluation.runtime_check import differ_only_in_runtime
+
+    a = {"model": {"name": "m1"}, "config": {"task": {"runtime": "torch"}}}
+    assert differ_only_in_runtime(a, {"model": {"name": "m1"}, "config": {"task": {"runtime": "onnx"}}})
+    assert not differ_only_in_runtime(a, {"model": {"name": "m2"}, "config": {"task": {"runtime": "onnx"}}})
+    assert not differ_only_in_runtime(a, a)
+    assert not differ_only_in_runtime(a, {"model": {"name": "m1"}, "config": {"task": {"runtime": "onnx", "l2": 1}}})

@@ -22,7 +22,8 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -242,12 +243,37 @@ def select_runtime(target: ProbeTarget) -> RuntimeSelection:
     stored = stored_selection(key)
     if stored is not None:
         return stored
-    began = time.perf_counter()
-    measurements, chosen, reason = _measure(target)
-    selection = RuntimeSelection(chosen, target.quantize, reason, tuple(measurements),
-                                 time.perf_counter() - began, False, key, conditions)
-    _store(selection)
+    # Processes starting together (Ray actors, demo workers) probe one at a time: the first measures on a quiet
+    # machine and stores; the others then read its choice, so every process here runs the same runtime.
+    with _probe_lock(key):
+        stored = stored_selection(key)
+        if stored is not None:
+            return stored
+        began = time.perf_counter()
+        measurements, chosen, reason = _measure(target)
+        selection = RuntimeSelection(chosen, target.quantize, reason, tuple(measurements),
+                                     time.perf_counter() - began, False, key, conditions)
+        _store(selection)
     return selection
+
+
+@contextmanager
+def _probe_lock(key: str) -> Iterator[None]:
+    """An exclusive lock per stored choice (POSIX ``flock``); without one (a read-only cache, another OS) no lock."""
+    try:
+        import fcntl
+
+        choices_dir().mkdir(parents=True, exist_ok=True)
+        handle = open(choices_dir() / f".{key[:32]}.lock", "a+")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def vectors_match(reference: Any, outputs: Any) -> tuple[bool, float]:
