@@ -112,7 +112,8 @@ def require_runtime(choice: RuntimeChoice, offered: tuple[str, ...], what: str) 
     fits = [name for name in offered if name not in (AUTO, PLAIN["runtime"])]
     hint = (f"use --runtime {' or '.join(fits)} for this model, or drop --runtime/--quantize ({others})" if fits
             else f"drop --runtime/--quantize for this model ({others})")
-    raise UsageError(f"--runtime {choice.runtime} --quantize {choice.quantize} is not available for {what}", hint=hint)
+    asked = "--quantize int8" if choice.runtime == AUTO else f"--runtime {choice.runtime} --quantize {choice.quantize}"
+    raise UsageError(f"{asked} is not available for {what}", hint=hint)
 
 
 def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
