@@ -120,7 +120,8 @@ def test_ct2_int8_still_translates_the_memorised_pairs_and_is_recorded(tiny_tran
     assert [o["translation"] for o in outputs] == [decoded(t) for _, t in DEFAULT_PAIRS]
     assert (task.config()["runtime"], task.config()["quantize"]) == ("ct2", "int8")
     plain = translator(tiny_translator, {}, GREEDY).config()
-    assert (plain["runtime"], plain["quantize"]) == ("torch", "none")
+    # the default (auto) never picks int8, and records that it chose
+    assert plain["quantize"] == "none" and plain["runtime_selection"] == "auto"
 
 
 def test_ct2_sampling_is_reproducible_with_its_seed(tiny_translator_untrained):
@@ -284,3 +285,29 @@ def test_ct2_generation_samples_reproducibly_per_prompt(tiny_causal_lm_untrained
     assert task.predict(list(reversed(PROMPTS))) == list(reversed(first))  # a prompt's sample: its seed alone
     assert generation_task(tiny_causal_lm_untrained, CT2, {**sampled, "seed": 6}).predict(PROMPTS) != first
     assert "CTranslate2" in task.config()["sampling"]
+
+
+# --- --runtime auto for seq2seq models ------------------------------------------------------------------
+
+
+def test_auto_runs_greedy_translation_on_the_faster_runtime_with_generates_outputs(tiny_translator):
+    auto = translator(tiny_translator, {}, GREEDY, session=Session())
+    config = auto.config()
+    assert config["runtime_selection"] == "auto" and config["runtime"] in ("torch", "ct2")
+    selection = auto.predictor.model.nlpsuite_runtime_selection
+    measured = {m.runtime: m for m in selection.measurements}
+    if not selection.reused:
+        assert set(measured) == {"torch", "ct2"} and measured["ct2"].exact, selection
+    forced = translations(tiny_translator, {"runtime": "torch"}, GREEDY, session=Session())
+    assert [o["translation"] for o in auto.predict([{"source": s} for s in SOURCES])] == \
+        [o["translation"] for o in forced]
+
+
+def test_auto_keeps_beam_search_on_torch_whose_beams_ct2_does_not_reproduce(tiny_translator):
+    beams = translator(tiny_translator, {}, {"num_beams": 4}, session=Session())
+    assert beams.config()["runtime"] == "torch"
+
+
+def test_quantize_int8_alone_runs_a_seq2seq_model_on_ct2(tiny_translator):
+    int8 = translator(tiny_translator, {"quantize": "int8"}, GREEDY, session=Session())
+    assert (int8.config()["runtime"], int8.config()["quantize"]) == ("ct2", "int8")

@@ -210,3 +210,9 @@ def test_runs_of_different_models_get_no_runtime_check(tmp_path):
     assert not differ_only_in_runtime(a, {"model": {"name": "m2"}, "config": {"task": {"runtime": "onnx"}}})
     assert not differ_only_in_runtime(a, a)
     assert not differ_only_in_runtime(a, {"model": {"name": "m1"}, "config": {"task": {"runtime": "onnx", "l2": 1}}})
+
+
+def test_runtime_torch_forced_on_a_plain_transformers_model_runs_it(tiny_sentiment_classifier):
+    for model_args in ({"runtime": "torch"}, {}):
+        task = load_task("sentiment", str(tiny_sentiment_classifier), TaskOptions(offline=True, model_args=model_args))
+        assert "error" not in task.predict([{"text": "lovely"}])[0]

@@ -118,7 +118,7 @@ def require_runtime(choice: RuntimeChoice, offered: tuple[str, ...], what: str) 
 
 def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
     """Loaders that only run plain torch refuse every other runtime (``auto`` means torch for them)."""
-    require_runtime(runtime_choice(options), (DEFAULTS["runtime"],), what)
+    require_runtime(runtime_choice(options), (PLAIN["runtime"],), what)
 
 
 def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoice, *,
@@ -200,4 +200,7 @@ def _auto_encoder(layout: Any, weights_sha256: str, quantize: str,
 def encoder_runtime(model: Any) -> dict[str, str]:
     """What runs ``model``, an encoder or a seq2seq model (recorded in task configs): ``{"runtime": ..., "quantize": ...}``."""
     describe = getattr(model, "describe", None)
-    return describe() if callable(describe) else dict(PLAIN)
+    described = describe() if callable(describe) else dict(PLAIN)
+    if getattr(model, "nlpsuite_runtime_selection", None) is not None:  # a seq2seq model auto chose a runtime for
+        described["runtime_selection"] = "auto"
+    return described

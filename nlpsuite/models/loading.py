@@ -11,7 +11,7 @@ so the host can fall back to an embedded model.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -310,24 +310,92 @@ def _model_directory(request: ModelRequest, options: TaskOptions, files: tuple[s
                                   allow_patterns=list(files) if files else None))
 
 
-def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
+def load_seq2seq(request: ModelRequest, options: TaskOptions,
+                 generation: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
-    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash)."""
-    from nlpsuite.models.encoder_runtime import generation_runtime, require_runtime, runtime_choice
+    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash).
+
+    With ``auto`` in float32 and greedy ``generation`` settings, CTranslate2 runs the model when this
+    machine measured it faster with token-identical outputs (:func:`_auto_seq2seq`); otherwise torch.
+    """
+    from nlpsuite.models.encoder_runtime import AUTO, generation_runtime, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
+    if choice.runtime == AUTO and choice.quantize == "none" and generation is not None \
+            and _ct2_may_equal_torch(options, generation):
+        return _auto_seq2seq(request, options, generation)
     choice = generation_runtime(choice)
     if choice.runtime == "torch":
         return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+    return _ct2_seq2seq(request, options, choice.quantize)
 
+
+def _ct2_seq2seq(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Any, Any]:
     def load() -> tuple[Any, Any]:
         from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
 
-        converted, config, generation_config, tokenizer = _ct2_parts(request, options, choice.quantize)
-        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, choice.quantize), tokenizer
+        converted, config, generation_config, tokenizer = _ct2_parts(request, options, quantize)
+        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, quantize), tokenizer
 
-    return cached(options, cache_key(request, options, "ct2.Translator"), lambda: _guarded(request, options, load))
+    return cached(options, cache_key(request, options, f"ct2.Translator.{quantize}"),
+                  lambda: _guarded(request, options, load))
+
+
+def _ct2_may_equal_torch(options: TaskOptions, generation: Mapping[str, Any]) -> bool:
+    """Whether CTranslate2 could give transformers' outputs: greedy decoding, on the CPU in float32, installed.
+
+    Its beam search stops as ``early_stopping=True`` does and its sampling draws its own numbers, so
+    only greedy outputs can be token for token ``generate``'s.
+    """
+    from nlpsuite.models.runtime_probe import runtime_installed
+
+    device = resolve_device(options.device)
+    greedy = not generation.get("do_sample") and int(generation.get("num_beams") or 1) == 1 \
+        and int(generation.get("num_return_sequences") or 1) == 1
+    return greedy and device == "cpu" and resolve_dtype(options.dtype, device) == "float32" and runtime_installed("ct2")
+
+
+def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The seq2seq model on the runtime ``auto`` measured fastest here among those with ``generate``'s outputs."""
+    from nlpsuite.models.ct2_conversion import weights_sha256
+    from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
+    from nlpsuite.models.seq2seq import generate_texts, input_window
+
+    sentences = probe_sentences(32)
+    # the task's own settings, with a bounded length: the probe compares and times, it does not translate
+    settings = {**generation, "max_new_tokens": min(int(generation.get("max_new_tokens") or 24), 24)}
+    settings.pop("max_length", None)
+    loaders = {"torch": lambda: load_pretrained(request, options, "AutoModelForSeq2SeqLM"),
+               "ct2": lambda: _ct2_seq2seq(request, options, "none")}
+
+    def candidate(name: str) -> Any:
+        def build() -> Any:
+            model, tokenizer = loaders[name]()
+            from nlpsuite.models.seq2seq import check_runtime_generation
+
+            check_runtime_generation(model, generation)  # a setting ct2 cannot honour rules it out here
+            window = input_window(model, tokenizer)
+            return lambda: generate_texts(model, tokenizer, sentences, settings, window=window,
+                                          batch_size=len(sentences)).texts
+        return build
+
+    directory = _guarded(request, options, lambda: _model_directory(request, options), transformers_load=False)
+    target = ProbeTarget("seq2seq", weights_sha256(directory), "none", {name: candidate(name) for name in loaders},
+                         tokens_match, len(sentences))
+    chosen = select_runtime(target)
+    for name, key in {"torch": cache_key(request, options, "AutoModelForSeq2SeqLM"),
+                      "ct2": cache_key(request, options, "ct2.Translator.none")}.items():
+        if name != chosen.runtime:  # the probe's other candidate is not kept in memory
+            session_of(options).models.discard(key)
+    model, tokenizer = loaders[chosen.runtime]()
+    mark_runtime_selection(model, chosen)
+    return model, tokenizer
+
+
+def mark_runtime_selection(model: Any, selection: Any) -> None:
+    """Record on ``model`` that ``auto`` chose its runtime (read by :func:`~.encoder_runtime.encoder_runtime`)."""
+    model.nlpsuite_runtime_selection = selection
 
 
 def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
