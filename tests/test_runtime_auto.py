@@ -58,6 +58,21 @@ def test_auto_never_picks_an_inexact_runtime_however_fast(choices_dir):
     assert "not exact: onnx" in chosen.reason
 
 
+def test_within_the_noise_margin_auto_keeps_torch(choices_dir, monkeypatch):
+    candidates = {"torch": candidate(VECTORS, 0.0), "onnx": candidate(VECTORS, 0.0)}
+    monkeypatch.setattr(runtime_probe, "_race", lambda runs: {"torch": 1.0, "onnx": 0.97})  # 3% faster: noise
+    kept = select_runtime(target(candidates))
+    assert kept.runtime == "torch" and "onnx not 5% faster" in kept.reason
+    monkeypatch.setattr(runtime_probe, "_race", lambda runs: {"torch": 1.0, "onnx": 0.8})
+    assert select_runtime(target(candidates, weights="u" * 64)).runtime == "onnx"
+
+
+def test_candidates_are_timed_in_alternating_rounds():
+    calls: list[str] = []
+    runtime_probe._race({"torch": lambda: calls.append("torch"), "onnx": lambda: calls.append("onnx")})
+    assert calls[:4] == ["torch", "onnx", "onnx", "torch"] and len(calls) == 2 * runtime_probe.MAX_REPEATS
+
+
 def test_a_runtime_that_fails_its_probe_is_skipped_with_the_reason(choices_dir):
     def broken():
         raise RuntimeError("no kernel for this shape")

@@ -39,6 +39,8 @@ EXACT_ATOL = 1e-5
 TIME_BUDGET_S = 0.6
 MAX_REPEATS = 5
 REFERENCE = "torch"
+#: How much faster than the reference another runtime must measure to be chosen (a short probe's noise).
+MARGIN = 0.05
 #: Packages whose version can change a runtime's speed or outputs (part of the stored choice's key).
 RUNTIME_PACKAGES = {"torch": "torch", "onnx": "onnxruntime", "ct2": "ctranslate2"}
 
@@ -184,20 +186,35 @@ def _store(selection: RuntimeSelection) -> None:
         pass
 
 
-def _timed(run: Callable[[], Any]) -> float:
-    """Best seconds of up to :data:`MAX_REPEATS` runs within :data:`TIME_BUDGET_S` (at least two)."""
-    best, spent, repeats = float("inf"), 0.0, 0
-    while repeats < 2 or (repeats < MAX_REPEATS and spent < TIME_BUDGET_S):
-        began = time.perf_counter()
-        run()
-        elapsed = time.perf_counter() - began
-        best, spent, repeats = min(best, elapsed), spent + elapsed, repeats + 1
+def _race(runs: Mapping[str, Callable[[], Any]]) -> dict[str, float]:
+    """Best seconds of each run, timed in alternating rounds (the order rotating) so that a neighbour's burst
+    of load falls on every candidate alike: at least two rounds, at most :data:`MAX_REPEATS`, and no new round
+    once :data:`TIME_BUDGET_S` per candidate is spent."""
+    names = list(runs)
+    best = {name: float("inf") for name in names}
+    spent = 0.0
+    for round_ in range(MAX_REPEATS):
+        if round_ >= 2 and spent >= TIME_BUDGET_S * len(names):
+            break
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            began = time.perf_counter()
+            runs[name]()
+            elapsed = time.perf_counter() - began
+            best[name], spent = min(best[name], elapsed), spent + elapsed
     return best
 
 
 def _measure(target: ProbeTarget) -> tuple[list[Measurement], str, str]:
-    """Probe every candidate; returns the measurements, the chosen runtime and the reason."""
-    measurements: list[Measurement] = []
+    """Probe every candidate; returns the measurements, the chosen runtime and the reason.
+
+    Each candidate is built and run once (its warm-up, and the outputs compared with the reference's); the
+    ones that ran are then timed together.  A runtime other than the reference is chosen only when it is at
+    least :data:`MARGIN` faster: within that the two are equal as far as a short probe can tell.
+    """
+    failed: list[Measurement] = []
+    differences: dict[str, tuple[bool | None, float | None]] = {}
+    runs: dict[str, Callable[[], Any]] = {}
     reference_outputs: Any = None
     float32 = target.quantize == "none"
     order = sorted(target.candidates, key=lambda name: name != REFERENCE)  # the reference first
@@ -205,27 +222,33 @@ def _measure(target: ProbeTarget) -> tuple[list[Measurement], str, str]:
         try:
             run = target.candidates[name]()
             outputs = run()  # also the warm-up
-            exact, difference = (True, 0.0)
+            exact, difference = (None, None) if not float32 else (True, 0.0)
             if float32 and name == REFERENCE:
                 reference_outputs = outputs
             elif float32:
                 if reference_outputs is None:
                     raise RuntimeError(f"the reference runtime {REFERENCE} could not run the probe")
                 exact, difference = target.same(reference_outputs, outputs)
-            seconds = _timed(run)
-            measurements.append(Measurement(name, round(target.items / max(seconds, 1e-9), 1),
-                                            None if not float32 else float(f"{difference:.3g}"),
-                                            exact if float32 else None))
+            runs[name], differences[name] = run, (exact, difference)
         except Exception as exc:  # a runtime that cannot run this model is skipped, with why
-            measurements.append(Measurement(name, error=f"{type(exc).__name__}: {exc}"[:300]))
-    usable = [m for m in measurements if m.error is None and m.items_per_s is not None and m.exact is not False]
+            failed.append(Measurement(name, error=f"{type(exc).__name__}: {exc}"[:300]))
+    seconds = _race(runs) if runs else {}
+    measurements = [Measurement(name, round(target.items / max(seconds[name], 1e-9), 1),
+                                None if differences[name][1] is None else float(f"{differences[name][1]:.3g}"),
+                                differences[name][0]) for name in runs] + failed
+    usable = [m for m in measurements if m.error is None and m.exact is not False]
     if not usable:
         fallback = REFERENCE if float32 else order[0]
         return measurements, fallback, "no runtime completed the probe; using " + fallback
-    best = max(usable, key=lambda m: m.items_per_s or 0.0)
+    fastest = max(usable, key=lambda m: m.items_per_s or 0.0)
+    reference = next((m for m in usable if m.runtime == REFERENCE), None)
+    best = fastest if reference is None or (fastest.items_per_s or 0.0) >= (reference.items_per_s or 0.0) * (1 + MARGIN) \
+        else reference
     others = [m for m in usable if m is not best]
     reason = f"fastest {'exact ' if float32 else 'int8 '}runtime measured here ({best.runtime} {best.items_per_s:g} items/s"
     reason += "".join(f", {m.runtime} {m.items_per_s:g}" for m in others)
+    if best is not fastest:
+        reason += f"; {fastest.runtime} not {MARGIN:.0%} faster"
     skipped = [m.runtime for m in measurements if m.exact is False]
     if skipped:
         reason += f"; not exact: {', '.join(skipped)}"
