@@ -343,22 +343,29 @@ def _ct2_seq2seq(request: ModelRequest, options: TaskOptions, quantize: str) -> 
 
 
 def _ct2_may_equal_torch(options: TaskOptions, generation: Mapping[str, Any]) -> bool:
-    """Whether CTranslate2 could give transformers' outputs: greedy decoding, on the CPU in float32, installed.
-
-    Its beam search stops as ``early_stopping=True`` does and its sampling draws its own numbers, so
-    only greedy outputs can be token for token ``generate``'s.
-    """
-    from nlpsuite.models.runtime_probe import runtime_installed
-
-    device = resolve_device(options.device)
     greedy = not generation.get("do_sample") and int(generation.get("num_beams") or 1) == 1 \
         and int(generation.get("num_return_sequences") or 1) == 1
-    return greedy and device == "cpu" and resolve_dtype(options.dtype, device) == "float32" and runtime_installed("ct2")
+    return auto_may_measure_ct2(options, greedy=greedy)
+
+
+def auto_may_measure_ct2(options: TaskOptions, *, greedy: bool) -> bool:
+    """Whether ``auto`` measures CTranslate2 beside torch for a generating model: float32 ``auto`` on the CPU,
+    ctranslate2 installed, and greedy decoding.
+
+    CTranslate2's beam search stops as ``early_stopping=True`` does and its sampling draws its own numbers,
+    so only greedy outputs can be token for token ``generate``'s.
+    """
+    from nlpsuite.models.encoder_runtime import AUTO, runtime_choice
+    from nlpsuite.models.runtime_probe import runtime_installed
+
+    choice = runtime_choice(options)
+    device = resolve_device(options.device)
+    return greedy and choice.runtime == AUTO and choice.quantize == "none" and device == "cpu" \
+        and resolve_dtype(options.dtype, device) == "float32" and runtime_installed("ct2")
 
 
 def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mapping[str, Any]) -> tuple[Any, Any]:
     """The seq2seq model on the runtime ``auto`` measured fastest here among those with ``generate``'s outputs."""
-    from nlpsuite.models.ct2_conversion import weights_sha256
     from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
     from nlpsuite.models.seq2seq import generate_texts, input_window
 
@@ -380,9 +387,8 @@ def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mappi
                                           batch_size=len(sentences)).texts
         return build
 
-    directory = _guarded(request, options, lambda: _model_directory(request, options), transformers_load=False)
-    target = ProbeTarget("seq2seq", weights_sha256(directory), "none", {name: candidate(name) for name in loaders},
-                         tokens_match, len(sentences))
+    target = ProbeTarget("seq2seq", model_weights_sha256(request, options), "none",
+                         {name: candidate(name) for name in loaders}, tokens_match, len(sentences))
     chosen = select_runtime(target)
     for name, key in {"torch": cache_key(request, options, "AutoModelForSeq2SeqLM"),
                       "ct2": cache_key(request, options, "ct2.Translator.none")}.items():
@@ -393,14 +399,23 @@ def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mappi
     return model, tokenizer
 
 
+def model_weights_sha256(request: ModelRequest, options: TaskOptions) -> str:
+    """The SHA-256 naming a model's weights (what ``auto``'s stored choice and the conversions are keyed by)."""
+    from nlpsuite.models.ct2_conversion import weights_sha256
+
+    directory = _guarded(request, options, lambda: _model_directory(request, options), transformers_load=False)
+    return weights_sha256(directory)
+
+
 def mark_runtime_selection(model: Any, selection: Any) -> None:
     """Record on ``model`` that ``auto`` chose its runtime (read by :func:`~.encoder_runtime.encoder_runtime`)."""
     model.nlpsuite_runtime_selection = selection
 
 
 def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
-    """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` a
-    :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model still scores."""
+    """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` (or
+    ``--quantize int8``) a :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model
+    still scores.  With ``auto`` in float32 the task itself may measure CTranslate2 (:func:`auto_may_measure_ct2`)."""
     from dataclasses import replace
 
     from nlpsuite.models.encoder_runtime import generation_runtime, loader_model_args, require_runtime, runtime_choice
@@ -412,15 +427,19 @@ def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, An
                                        "AutoModelForCausalLM")
     if choice.runtime == "torch":
         return model, tokenizer, None
+    return model, tokenizer, load_ct2_generator(request, options, choice.quantize)
+
+
+def load_ct2_generator(request: ModelRequest, options: TaskOptions, quantize: str) -> Any:
+    """The :class:`~.ct2_causal.Ct2CausalLM` of a causal LM (converted on first use, cached on disk by its weights)."""
 
     def load() -> Any:
         from nlpsuite.models.ct2_causal import Ct2CausalLM
 
-        converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, choice.quantize)
-        return Ct2CausalLM(converted, generation_config, ct2_tokenizer, choice.quantize)
+        converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, quantize)
+        return Ct2CausalLM(converted, generation_config, ct2_tokenizer, quantize)
 
-    generator = cached(options, cache_key(request, options, "ct2.Generator"), lambda: _guarded(request, options, load))
-    return model, tokenizer, generator
+    return cached(options, cache_key(request, options, f"ct2.Generator.{quantize}"), lambda: _guarded(request, options, load))
 
 
 def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:
