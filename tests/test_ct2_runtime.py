@@ -326,3 +326,17 @@ def test_auto_generates_greedy_continuations_on_the_faster_runtime_with_the_same
     # sampling never leaves torch under auto: CTranslate2 draws other numbers
     sampled = generation_task(tiny_causal_lm, {}, {"do_sample": True, "max_new_tokens": 5})
     assert sampled.config()["runtime"] == "torch" and "runtime_selection" not in sampled.config()
+
+
+def test_runtimes_shows_what_auto_chose_for_a_generation_model(tiny_causal_lm, capsys):
+    import json
+
+    from nlpsuite.cli.app import main
+
+    assert main(["runtimes", "--task", "generation", "--model", str(tiny_causal_lm), "--gen-kwargs",
+                 "max_new_tokens=8", "--json", "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["runtime"]["runtime_selection"] == "auto"
+    chosen = [row for row in report["models"] if row["chosen_by"] == "auto"]
+    assert chosen and {m["runtime"] for m in chosen[0]["selection"]["measurements"]} == {"torch", "ct2"}
+    assert chosen[0]["runtime"] == report["runtime"]["runtime"]

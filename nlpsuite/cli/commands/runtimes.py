@@ -50,19 +50,26 @@ def _components_of(item: Any) -> list[Any]:
     return [item] if item is not None and (callable(getattr(item, "describe", None)) or hasattr(item, "parameters")) else []
 
 
-def model_runtimes(session: Any) -> list[dict[str, Any]]:
-    """What runs each model the session loaded: runtime, how it was chosen, and the probe's figures."""
+def _selection_of(item: Any) -> Any:
+    return getattr(item, "runtime_selection", None) or getattr(item, "nlpsuite_runtime_selection", None)
+
+
+def model_runtimes(session: Any, predictor: Any) -> list[dict[str, Any]]:
+    """What runs each model the session loaded for the task: runtime, how it was chosen, the probe's figures."""
     from nlpsuite.models.encoder_runtime import encoder_runtime
 
     rows = []
+    task_selection = _selection_of(predictor)  # a task that chose among its own runtimes (generation)
     for key in session.models.keys():
         for component in _components(session.models.get_or_load(key, lambda: None)):
             described = encoder_runtime(component)
-            selection = getattr(component, "runtime_selection", None)
+            selection = _selection_of(component) or (task_selection if task_selection is not None
+                                                     and task_selection.runtime == described["runtime"] else None)
             rows.append({
                 "component": type(component).__name__,
                 "runtime": described["runtime"], "quantize": described["quantize"],
-                "chosen_by": described.get("runtime_selection", "the only runtime of this model"),
+                "chosen_by": "auto" if selection is not None else described.get("runtime_selection",
+                                                                                 "the only runtime of this model"),
                 "selection": selection.to_dict() if selection is not None else None,
             })
     return rows
@@ -81,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
         session = command_session(args)
         options = resolve_options(spec, task_options_from(args, spec))
         loaded = load_task(spec.name, args.model, options, notify=notifier(args), session=session)
-        report.update(task=spec.name, model=loaded.model.name, models=model_runtimes(session))
+        task_config = loaded.config()
+        report.update(task=spec.name, model=loaded.model.name, models=model_runtimes(session, loaded.predictor),
+                      runtime={key: task_config[key] for key in ("runtime", "quantize", "runtime_selection")
+                               if key in task_config})
     if args.json:
         print_json(report)
         return 0
@@ -92,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
                 [(r["runtime"], ", ".join(f"{p} {v}" for p, v in r["versions"].items()) if r["installed"]
                   else f"no ({r['install']})", r["runs"]) for r in report["runtimes"]])
     if args.task:
-        sys.stdout.write(f"\ntask {report['task']}, model {report['model']}:\n")
+        runtime = report["runtime"]
+        sys.stdout.write(f"\ntask {report['task']}, model {report['model']}: runs on {runtime.get('runtime', 'torch')}"
+                         + (" int8" if runtime.get("quantize") == "int8" else "")
+                         + (f" ({'chosen by auto' if runtime.get('runtime_selection') == 'auto' else 'forced'})"
+                            if runtime.get("runtime_selection") else "") + "\n")
         rows = []
         for row in report["models"]:
             selection = row["selection"] or {}
