@@ -303,7 +303,7 @@ def bench_seq2seq(args: argparse.Namespace) -> None:
 
     from harness_speed import MULTI30K_EN, build_marian, harness_predictor
     from nlpsuite.models.ct2_conversion import ct2_model_directory, weights_sha256
-    from nlpsuite.models.ct2_runtime import cpu_threads
+    from nlpsuite.models.runtime_probe import cpu_threads
     from nlpsuite.runtime import load_task
     from nlpsuite.specs import TaskOptions
 
@@ -461,8 +461,8 @@ def bench_probe(args: argparse.Namespace) -> None:
                 raise RuntimeError(out.stderr[-500:])
             reports.append((time.perf_counter() - began, json.loads(out.stdout)["models"][0]["selection"] or {}))
     (first_s, first), (second_s, second) = reports
-    figures = ", ".join(f"{m['runtime']} {m['items_per_s']:g}/s (diff {m['difference']:g})"
-                        for m in first.get("measurements", []))
+    figures = ", ".join(f"{m['runtime']} {m['items_per_s']:g}/s (diff {m['difference']:g})" if m.get("error") is None
+                        else f"{m['runtime']} failed: {m['error']}" for m in first.get("measurements", []))
     print(f"    first process: probe {first.get('probe_s', 0):.2f} s (ONNX conversion included) of {first_s:.2f} s; "
           f"chose {first.get('runtime')}: {figures or first.get('reason')}")
     print(f"    second process: {second_s:.2f} s, stored choice reused: {second.get('reused')} -> {second.get('runtime')}")

@@ -16,8 +16,9 @@ from typing import Any
 from nlpsuite.evaluation.sample_columns import SampleColumns
 from nlpsuite.evaluation.significance import PairedTestResult, paired_bootstrap
 
-#: The task-config keys that name what ran the model (recorded by every encoder and CTranslate2 model).
-RUNTIME_FIELDS = ("runtime", "quantize", "runtime_selection")
+#: The task-config keys that name what ran the model (recorded by every encoder and CTranslate2 model), and the
+#: generation task's note on which model scored its likelihoods (it names the runtime that generated).
+RUNTIME_FIELDS = ("runtime", "quantize", "runtime_chosen_by", "likelihoods")
 #: Config entries that may differ between such runs without changing what is compared.
 _IGNORED_CONFIG = ("task", "batch_size")
 

@@ -78,6 +78,11 @@ class BoundedCache:
         with self._lock:
             self._entries.pop(key, None)
 
+    def values(self) -> list[Any]:
+        """The entries held now, least recently used first (read without loading or reordering)."""
+        with self._lock:
+            return list(self._entries.values())
+
     def keys(self) -> list[Hashable]:
         with self._lock:
             return list(self._entries)
@@ -104,6 +109,9 @@ class Session:
         # None: follow HF_HUB_OFFLINE as it is when the session starts
         self.offline = offline_requested() if offline is None else bool(offline)
         self.models = BoundedCache(max_models or _max_models_from_env())
+        #: ``--runtime auto``'s choices made (or received) in this session, by machine-independent probe key:
+        #: a Ray worker gets its driver's, so every process of a run uses the runtime the cache key names
+        self.runtime_pins: dict[str, str] = {}
         self._caches: dict[str, BoundedCache] = {}
         self._lock = threading.Lock()
 

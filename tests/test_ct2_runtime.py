@@ -122,7 +122,7 @@ def test_ct2_int8_still_translates_the_memorised_pairs_and_is_recorded(tiny_tran
     assert (task.config()["runtime"], task.config()["quantize"]) == ("ct2", "int8")
     plain = translator(tiny_translator, {}, GREEDY).config()
     # the default (auto) never picks int8, and records that it chose
-    assert plain["quantize"] == "none" and plain["runtime_selection"] == "auto"
+    assert plain["quantize"] == "none" and plain["runtime_chosen_by"] == "auto"
 
 
 def test_ct2_sampling_is_reproducible_with_its_seed(tiny_translator_untrained):
@@ -294,11 +294,11 @@ def test_ct2_generation_samples_reproducibly_per_prompt(tiny_causal_lm_untrained
 def test_auto_runs_greedy_translation_on_the_faster_runtime_with_generates_outputs(tiny_translator):
     auto = translator(tiny_translator, {}, GREEDY, session=Session())
     config = auto.config()
-    assert config["runtime_selection"] == "auto" and config["runtime"] in ("torch", "ct2")
-    selection = auto.predictor.model.nlpsuite_runtime_selection
+    assert config["runtime_chosen_by"] == "auto" and config["runtime"] in ("torch", "ct2")
+    selection = auto.predictor.runtime_selection
     measured = {m.runtime: m for m in selection.measurements}
-    if not selection.reused:
-        assert set(measured) == {"torch", "ct2"} and measured["ct2"].exact, selection
+    assert set(measured) == {"torch", "ct2"}
+    assert measured[config["runtime"]].exact is not False  # whatever auto chose gives generate's tokens
     forced = translations(tiny_translator, {"runtime": "torch"}, GREEDY, session=Session())
     assert [o["translation"] for o in auto.predict([{"source": s} for s in SOURCES])] == \
         [o["translation"] for o in forced]
@@ -318,14 +318,14 @@ def test_auto_generates_greedy_continuations_on_the_faster_runtime_with_the_same
     settings = {"max_new_tokens": 12, "stop": ["."]}
     auto = generation_task(tiny_causal_lm, {}, settings)
     config = auto.config()
-    assert config["runtime_selection"] == "auto" and config["runtime"] in ("torch", "ct2")
+    assert config["runtime_chosen_by"] == "auto" and config["runtime"] in ("torch", "ct2")
     measured = {m.runtime: m for m in auto.predictor.runtime_selection.measurements}
-    assert not measured or measured["ct2"].exact
+    assert set(measured) == {"torch", "ct2"} and measured[config["runtime"]].exact is not False
     torch_out = generation_task(tiny_causal_lm, TORCH, settings).predict(PROMPTS)
     assert [o["continuation"] for o in auto.predict(PROMPTS)] == [o["continuation"] for o in torch_out]
     # sampling never leaves torch under auto: CTranslate2 draws other numbers
     sampled = generation_task(tiny_causal_lm, {}, {"do_sample": True, "max_new_tokens": 5})
-    assert sampled.config()["runtime"] == "torch" and "runtime_selection" not in sampled.config()
+    assert sampled.config()["runtime"] == "torch" and "runtime_chosen_by" not in sampled.config()
 
 
 def test_runtimes_shows_what_auto_chose_for_a_generation_model(tiny_causal_lm, capsys):
@@ -336,7 +336,22 @@ def test_runtimes_shows_what_auto_chose_for_a_generation_model(tiny_causal_lm, c
     assert main(["runtimes", "--task", "generation", "--model", str(tiny_causal_lm), "--gen-kwargs",
                  "max_new_tokens=8", "--json", "-q"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["runtime"]["runtime_selection"] == "auto"
+    assert report["runtime"]["runtime_chosen_by"] == "auto"
     chosen = [row for row in report["models"] if row["chosen_by"] == "auto"]
     assert chosen and {m["runtime"] for m in chosen[0]["selection"]["measurements"]} == {"torch", "ct2"}
     assert chosen[0]["runtime"] == report["runtime"]["runtime"]
+
+
+def test_auto_measures_each_settings_apart_and_falls_back_to_torch_where_ct2_refuses_them(tiny_translator):
+    greedy = translator(tiny_translator, {}, GREEDY, session=Session())
+    assert greedy.config()["runtime_chosen_by"] == "auto"
+    # a setting CTranslate2 cannot honour, after a stored greedy choice: torch runs it, nothing is refused
+    unmapped = {**GREEDY, "encoder_no_repeat_ngram_size": 2}
+    task = translator(tiny_translator, {}, unmapped, session=Session())
+    assert task.config()["runtime"] == "torch"
+    refused = next(m for m in task.predictor.runtime_selection.measurements if m.runtime == "ct2")
+    assert refused.refused and "encoder_no_repeat_ngram_size" in refused.error
+    assert "error" not in task.predict([{"source": SOURCES[0]}])[0]
+    # the same settings forced onto ct2 are still refused by name
+    with pytest.raises(UsageError, match="encoder_no_repeat_ngram_size"):
+        translator(tiny_translator, CT2, unmapped, session=Session())

@@ -118,7 +118,7 @@ def test_int8_sentiment_keeps_its_answers_on_reviews_written_for_this_test():
     assert int8.config()["runtime"] == "onnx" and int8.config()["quantize"] == "int8"
     # the default is auto: an exact float32 runtime, whichever measured fastest here
     assert plain.config()["runtime"] in ("torch", "onnx") and plain.config()["quantize"] == "none"
-    assert plain.config()["runtime_selection"] == "auto" and int8.config()["runtime_selection"] == "forced"
+    assert plain.config()["runtime_chosen_by"] == "auto" and int8.config()["runtime_chosen_by"] == "forced"
 
 
 @needs_onnx

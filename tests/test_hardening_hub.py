@@ -123,3 +123,17 @@ def test_the_sentiment_task_falls_back_to_its_embedded_model_quickly(online_unre
     elapsed = time.perf_counter() - began
     assert loaded.model.fallback and "hub unreachable" in notices[0]
     assert elapsed < 20.0  # the embedded model's own load (the measured CLI run: 35 s before, 9 s after)
+
+
+def test_the_default_runtime_falls_back_to_the_embedded_model_as_quickly_once_its_choice_is_stored(online_unreachable):
+    from nlpsuite.runtime import load_task
+    from nlpsuite.session import Session
+
+    load_task("sentiment", notify=lambda _m: None, session=Session())  # auto measures (or reads) its choice
+    notices: list[str] = []
+    began = time.perf_counter()
+    loaded = load_task("sentiment", notify=notices.append, session=Session())
+    elapsed = time.perf_counter() - began
+    assert loaded.model.fallback and "hub unreachable" in notices[0]
+    assert loaded.config()["runtime_chosen_by"] == "auto"
+    assert elapsed < 20.0

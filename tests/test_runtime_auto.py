@@ -107,7 +107,7 @@ def test_a_runtime_not_installed_is_not_a_candidate(monkeypatch, choices_dir):
 
     monkeypatch.setattr(runtime_probe, "runtime_installed", lambda name: name == "torch")
     encoder = fast_encoder(minilm_path(), MINILM_SHA256["model.safetensors"], RuntimeChoice("auto"))
-    assert encoder.describe() == {"runtime": "torch", "quantize": "none", "runtime_selection": "auto"}
+    assert encoder.describe() == {"runtime": "torch", "quantize": "none", "runtime_chosen_by": "auto"}
     assert encoder.runtime_selection.reason == "the only runtime installed for this model"
     assert not choices_dir.exists()  # nothing measured, nothing stored
 
@@ -115,9 +115,10 @@ def test_a_runtime_not_installed_is_not_a_candidate(monkeypatch, choices_dir):
 @needs_onnx
 def test_int8_is_chosen_only_when_asked_for(choices_dir):
     plain = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"}))
-    assert plain.config()["quantize"] == "none" and plain.config()["runtime_selection"] == "auto"
-    for m in plain.predictor.model.runtime_selection.measurements:
-        assert m.exact, m  # every float32 candidate measured equals torch here
+    assert plain.config()["quantize"] == "none" and plain.config()["runtime_chosen_by"] == "auto"
+    selection = plain.predictor.model.runtime_selection
+    chosen = next(m for m in selection.measurements if m.runtime == plain.config()["runtime"])
+    assert chosen.exact is not False and selection.quantize == "none"
     int8 = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"},
                                                          model_args={"quantize": "int8"}))
     assert (int8.config()["runtime"], int8.config()["quantize"]) == ("onnx", "int8")
@@ -125,11 +126,19 @@ def test_int8_is_chosen_only_when_asked_for(choices_dir):
 
 @needs_onnx
 def test_a_forced_runtime_overrides_the_stored_choice(choices_dir, monkeypatch):
-    # whatever auto would pick, --runtime torch / onnx run exactly that, recorded as forced
-    for runtime in ("torch", "onnx"):
-        task = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"},
-                                                             model_args={"runtime": runtime}))
-        assert (task.config()["runtime"], task.config()["runtime_selection"]) == (runtime, "forced")
+    from nlpsuite.session import Session
+
+    def classifier(model_args):
+        return load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"},
+                                                             model_args=model_args), session=Session())
+
+    for stored, forced in (("onnx", "torch"), ("torch", "onnx")):
+        monkeypatch.setattr(runtime_probe, "_race", lambda runs, fast=stored: {n: 0.1 if n == fast else 1.0 for n in runs})
+        for path in choices_dir.glob("*.json"):
+            path.unlink()
+        assert classifier({}).config()["runtime"] == stored  # auto stored this choice
+        task = classifier({"runtime": forced})
+        assert (task.config()["runtime"], task.config()["runtime_chosen_by"]) == (forced, "forced")
 
 
 def test_the_runtime_auto_chose_is_in_the_results_and_the_cache_key(tmp_path):
@@ -142,10 +151,88 @@ def test_the_runtime_auto_chose_is_in_the_results_and_the_cache_key(tmp_path):
     auto = evaluate("auto", {})
     forced = evaluate("torch", {"runtime": "torch"})
     task_config = auto.results["config"]["task"]
-    assert task_config["runtime_selection"] == "auto" and task_config["runtime"] in ("torch", "onnx")
+    assert task_config["runtime_chosen_by"] == "auto" and task_config["runtime"] in ("torch", "onnx")
     assert forced.results["config"]["task"]["runtime"] == "torch"
     assert auto.results["runtime"]["cache_key"] != forced.results["runtime"]["cache_key"]
     assert forced.results["runtime"]["cached_samples"] == 0  # a different runtime never reuses the other's predictions
+
+
+@needs_onnx
+def test_two_auto_runs_that_landed_on_different_runtimes_never_share_predictions(tmp_path, choices_dir, monkeypatch):
+    from nlpsuite.evaluation.runner import EvalRequest, run_eval
+    from nlpsuite.session import Session
+
+    monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(tmp_path / "cache"))  # a prediction cache of this test's own
+    outcomes = {}
+    for fast in ("torch", "onnx"):  # the same command on two machines whose probes ranked the runtimes apart
+        monkeypatch.setattr(runtime_probe, "_race", lambda runs, fast=fast: {n: 0.1 if n == fast else 1.0 for n in runs})
+        for path in choices_dir.glob("*.json"):
+            path.unlink()
+        outcomes[fast] = run_eval(EvalRequest(task="sentiment", options=TaskOptions(offline=True, quiet=True),
+                                              output_dir=str(tmp_path / fast)), notify=lambda _m: None, session=Session())
+    assert [o.results["config"]["task"]["runtime"] for o in outcomes.values()] == ["torch", "onnx"]
+    assert outcomes["torch"].results["runtime"]["cache_key"] != outcomes["onnx"].results["runtime"]["cache_key"]
+    assert outcomes["onnx"].results["runtime"]["cached_samples"] == 0
+
+
+def test_a_probe_that_failed_for_a_passing_reason_is_measured_again(choices_dir):
+    calls: list[str] = []
+
+    def flaky():
+        calls.append("onnx")
+        raise MemoryError("out of memory while converting")
+
+    first = select_runtime(target({"torch": candidate(VECTORS, 0.0), "onnx": flaky}))
+    assert first.runtime == "torch" and not list(choices_dir.glob("*.json"))  # not stored
+    select_runtime(target({"torch": candidate(VECTORS, 0.0), "onnx": flaky}))
+    assert len(calls) == 2
+
+
+def test_a_pinned_choice_is_used_as_is_and_choices_are_recorded_as_pins(choices_dir, monkeypatch):
+    calls: list[str] = []
+    candidates = {"torch": candidate(VECTORS, 0.0, calls, "torch"), "onnx": candidate(VECTORS, 0.0, calls, "onnx")}
+    monkeypatch.setattr(runtime_probe, "_race", lambda runs: {"torch": 1.0, "onnx": 0.1})
+    driver: dict[str, str] = {}
+    assert select_runtime(target(candidates), pins=driver).runtime == "onnx"
+    assert list(driver.values()) == ["onnx"]
+    # a worker with other threads would measure for itself; with the driver's pins it measures nothing
+    measured = len(calls)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    worker = select_runtime(target(candidates), pins=dict(driver))
+    assert worker.runtime == "onnx" and len(calls) == measured and "driver" in worker.reason
+
+
+def test_no_runtime_at_all_is_a_clear_error(choices_dir):
+    from nlpsuite.errors import UsageError
+
+    with pytest.raises(UsageError, match="no runtime installed here can run"):
+        select_runtime(target({}, quantize="int8"))
+
+
+def test_a_file_system_without_locks_still_probes(choices_dir, monkeypatch):
+    import fcntl
+
+    def no_locks(*_args):
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    assert select_runtime(target({"torch": candidate(VECTORS, 0.0), "onnx": candidate(VECTORS, 0.0)})).runtime
+
+
+def test_encoders_whose_sentence_transformers_config_changes_the_input_are_not_run_directly(tmp_path):
+    import shutil
+
+    from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout
+    from nlpsuite.plugins.embedded import minilm_path
+
+    for name, content, why in (("sentence_bert_config.json", {"max_seq_length": 256, "do_lower_case": True}, "lowercases"),
+                               ("config_sentence_transformers.json", {"default_prompt_name": "query",
+                                                                      "prompts": {"query": "query: "}}, "prompt")):
+        copy = tmp_path / name.split(".")[0]
+        shutil.copytree(minilm_path(), copy)
+        (copy / name).write_text(json.dumps(content), encoding="utf-8")
+        with pytest.raises(UnsupportedEncoder, match=why):
+            read_bert_layout(copy)
 
 
 def _cli_env(cache: Path) -> dict[str, str]:
@@ -228,6 +315,11 @@ def test_runs_of_different_models_get_no_runtime_check(tmp_path):
 
 
 def test_runtime_torch_forced_on_a_plain_transformers_model_runs_it(tiny_sentiment_classifier):
+    from nlpsuite.errors import UsageError
+
     for model_args in ({"runtime": "torch"}, {}):
         task = load_task("sentiment", str(tiny_sentiment_classifier), TaskOptions(offline=True, model_args=model_args))
         assert "error" not in task.predict([{"text": "lovely"}])[0]
+        assert task.config().get("runtime", "torch") == "torch"
+    with pytest.raises(UsageError, match="not available for model"):
+        load_task("sentiment", str(tiny_sentiment_classifier), TaskOptions(offline=True, model_args={"runtime": "onnx"}))

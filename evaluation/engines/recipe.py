@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from nlpsuite.session import session_of
 from nlpsuite.specs import TaskOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +27,7 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
 
-_MAPPINGS = ("generation", "task_args", "model_args", "expected_config", "expected_model")
+_MAPPINGS = ("generation", "task_args", "model_args", "expected_config", "expected_model", "runtime_pins")
 
 
 def portable_model_identity(loaded: LoadedTask) -> dict[str, Any]:
@@ -50,7 +51,8 @@ class TaskRecipe:
     effective task config: a worker whose plugin or model answers with another
     one refuses to predict rather than store predictions under the wrong key;
     ``expected_model`` does the same for the model's identity (files and sizes,
-    revision, registered hashes).
+    revision, registered hashes).  ``runtime_pins`` are the runtimes ``--runtime auto``
+    chose on the driver: a worker uses them rather than measure its own (its threads differ).
     """
 
     task: str
@@ -66,6 +68,7 @@ class TaskRecipe:
     model_args: Mapping[str, Any] = field(default_factory=dict)
     expected_config: Mapping[str, Any] = field(default_factory=dict)
     expected_model: Mapping[str, Any] = field(default_factory=dict)
+    runtime_pins: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_loaded(cls, loaded: LoadedTask, *, device: str | None = None) -> TaskRecipe:
@@ -88,6 +91,7 @@ class TaskRecipe:
             model_args=dict(options.model_args),
             expected_config=loaded.config(),
             expected_model=portable_model_identity(loaded),
+            runtime_pins=dict(session_of(options).runtime_pins),
         )
 
     def __post_init__(self) -> None:
@@ -116,6 +120,7 @@ class TaskRecipe:
         from nlpsuite.evaluation.prediction_cache import canonical_json
         from nlpsuite.runtime import load_task
 
+        session.runtime_pins.update(self.runtime_pins)
         loaded = load_task(self.task, self.model, self.options(session), notify=lambda _m: None, session=session)
         for what, here, there in (("configured differently", loaded.config(), self.expected_config),
                                   ("holding a different model", portable_model_identity(loaded), self.expected_model)):

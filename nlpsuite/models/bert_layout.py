@@ -77,6 +77,11 @@ def read_bert_layout(directory: Path | str) -> BertLayout:
         if not needed.is_file():
             raise UnsupportedEncoder(f"{needed.name} is missing")
     st_config = _read_json(root / "sentence_bert_config.json") if (root / "sentence_bert_config.json").is_file() else {}
+    if st_config.get("do_lower_case"):
+        raise UnsupportedEncoder("sentence_bert_config.json lowercases the input (do_lower_case)")
+    st_model_config = root / "config_sentence_transformers.json"
+    if st_model_config.is_file() and _read_json(st_model_config).get("default_prompt_name"):
+        raise UnsupportedEncoder("config_sentence_transformers.json prefixes a default prompt to every input")
     window = int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512))
     return BertLayout(
         directory=root,

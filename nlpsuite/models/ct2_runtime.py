@@ -1,4 +1,4 @@
-"""What the CTranslate2 models (``--runtime ct2``) share: threads, the engine, the runtime record, seeding.
+"""What the CTranslate2 models (``--runtime ct2``) share: the engine, the runtime record, seeding.
 
 CTranslate2 seeds each worker thread's random generator once, when the thread
 starts (``set_random_seed`` changes only the seed later threads start from), so
@@ -8,26 +8,14 @@ started after seeding: :meth:`Ct2Model.seeded_engine` starts one.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from nlpsuite.models.ct2_conversion import WEIGHT_TYPES
+from nlpsuite.models.runtime_probe import cpu_threads
 
 _SEEDING = threading.Lock()  # the seed is process-wide until the seeded engine has started
-
-
-def cpu_threads() -> int:
-    """``OMP_NUM_THREADS`` when set (as torch reads it), else the cores this process may run on
-    (CTranslate2's own default is 4, whatever the machine)."""
-    given = os.environ.get("OMP_NUM_THREADS", "")
-    if given.isdigit() and int(given) > 0:
-        return int(given)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class Ct2Model:

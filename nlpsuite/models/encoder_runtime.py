@@ -24,22 +24,28 @@ refused with a message saying which models each runtime runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlpsuite.errors import UsageError
+from nlpsuite.models.runtime_probe import cpu_threads
 from nlpsuite.specs import TaskOptions
+
+if TYPE_CHECKING:
+    from nlpsuite.models.bert_layout import BertLayout
+    from nlpsuite.models.direct_encoder import DirectSentenceEncoder
 
 AUTO = "auto"
 RUNTIMES = (AUTO, "torch", "onnx", "ct2")
-#: What each fast runtime runs, for the messages that refuse one elsewhere.
+#: What each fast runtime runs (the messages that refuse one, ``nlpsuite runtimes``), and the extra installing it.
 RUNTIME_SUPPORT = {
     "onnx": "BERT sentence encoders (sentiment and classification on e.g. the embedded all-MiniLM-L6-v2)",
     "ct2": "sequence-to-sequence models (translation, abstractive summarization: Marian, BART, M2M100, NLLB) "
            "and causal LMs (generation)",
 }
+RUNTIME_EXTRAS = {"onnx": "nlpsuite[fast]", "ct2": "nlpsuite[ct2]"}
 #: The runtimes of sentence encoders (:func:`fast_encoder`).
 ENCODER_RUNTIMES = ("torch", "onnx")
 #: The runtimes that can run int8 weights.
@@ -51,14 +57,14 @@ PLAIN = {"runtime": "torch", "quantize": "none"}
 RUNTIME_KEYS = tuple(DEFAULTS)
 
 
+#: The task-config key that says who chose the runtime: ``auto`` (measured here) or ``forced`` (``--runtime``).
+CHOSEN_BY = "runtime_chosen_by"
+
+
 @dataclass(frozen=True)
 class RuntimeChoice:
     runtime: str = AUTO
     quantize: str = "none"
-
-    @property
-    def is_default(self) -> bool:
-        return self.runtime == DEFAULTS["runtime"] and self.quantize == DEFAULTS["quantize"]
 
 
 def runtime_model_args(runtime: str | None, quantize: str | None) -> dict[str, str]:
@@ -122,13 +128,15 @@ def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
 
 
 def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoice, *,
-                 weights_file: Path | None = None, weights: Callable[[], Mapping[str, Any]] | None = None) -> Any:
+                 weights_file: Path | None = None, weights: Callable[[], Mapping[str, Any]] | None = None,
+                 notify: Callable[[str], None] | None = None, pins: MutableMapping[str, str] | None = None) -> Any:
     """A :class:`~.direct_encoder.DirectSentenceEncoder` of the BERT sentence encoder in ``directory``.
 
     ``weights_file`` replaces the directory's ``model.safetensors`` (merged adapter
     weights); ``weights_sha256`` names the weights the ONNX conversion cache and the
     ``auto`` choice are keyed by.  With ``auto`` the runtime is the one
-    :func:`~.runtime_probe.select_runtime` measured fastest among the exact ones here.
+    :func:`~.runtime_probe.select_runtime` measured fastest among the exact ones here
+    (``notify`` hears when it measures; ``pins`` are the session's choices, see :func:`~.runtime_probe.select_runtime`).
     """
     from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout
 
@@ -143,12 +151,12 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
     if weights_file is not None:
         layout = replace(layout, weights_file=weights_file)
     if choice.runtime != AUTO:
-        return direct_encoder(layout, weights_sha256, choice, weights, selection="forced")
-    return _auto_encoder(layout, weights_sha256, choice.quantize, weights)
+        return direct_encoder(layout, weights_sha256, choice, weights, chosen_by="forced")
+    return _auto_encoder(layout, weights_sha256, choice.quantize, weights, notify, pins)
 
 
-def direct_encoder(layout: Any, weights_sha256: str, choice: RuntimeChoice,
-                   weights: Callable[[], Mapping[str, Any]] | None = None, *, selection: str) -> Any:
+def direct_encoder(layout: BertLayout, weights_sha256: str, choice: RuntimeChoice,
+                   weights: Callable[[], Mapping[str, Any]] | None = None, *, chosen_by: str) -> DirectSentenceEncoder:
     """The direct encoder of ``layout`` on the concrete runtime ``choice`` (``torch`` or ``onnx``)."""
     from nlpsuite.models.bert_layout import read_bert_weights
     from nlpsuite.models.direct_encoder import DirectSentenceEncoder
@@ -159,48 +167,51 @@ def direct_encoder(layout: Any, weights_sha256: str, choice: RuntimeChoice,
         require_onnx_runtime()
         load = weights or (lambda: read_bert_weights(layout.weights_file))
         path = onnx_model_file(layout, weights_sha256, choice.quantize, lambda: dict(load()))
-        forward: Any = OnnxBertForward(path)
+        forward: Any = OnnxBertForward(path, threads=cpu_threads())  # the threads torch and the probe's key use
     else:
         from nlpsuite.models.torch_bert import TorchBertForward
 
         forward = TorchBertForward(layout, dict(weights()) if weights is not None else None)
     return DirectSentenceEncoder(layout, forward, runtime=choice.runtime, quantize=choice.quantize,
-                                 weights_sha256=weights_sha256, selection=selection)
+                                 weights_sha256=weights_sha256, chosen_by=chosen_by)
 
 
-def _auto_encoder(layout: Any, weights_sha256: str, quantize: str,
-                  weights: Callable[[], Mapping[str, Any]] | None) -> Any:
+def _auto_encoder(layout: BertLayout, weights_sha256: str, quantize: str,
+                  weights: Callable[[], Mapping[str, Any]] | None,
+                  notify: Callable[[str], None] | None, pins: MutableMapping[str, str] | None) -> DirectSentenceEncoder:
     """The encoder on the runtime ``auto`` picks; an encoder the probe built is used, not built twice."""
-    from nlpsuite.models.onnx_encoder import require_onnx_runtime
+    from nlpsuite.models.onnx_encoder import GRAPH_VERSION, require_onnx_runtime
     from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, runtime_installed, select_runtime, vectors_match
 
     names = [name for name in ENCODER_RUNTIMES if (quantize == "none" or name in INT8_RUNTIMES) and runtime_installed(name)]
     if not names:  # int8 asked for, ONNX Runtime missing: say what to install
         require_onnx_runtime()
-    built: dict[str, Any] = {}
+    built: dict[str, DirectSentenceEncoder] = {}
     sentences = probe_sentences()
 
-    def candidate(name: str) -> Any:
+    def candidate(name: str) -> Callable[[], Callable[[], Any]]:
         def build() -> Callable[[], Any]:
             encoder = built[name] = direct_encoder(layout, weights_sha256, RuntimeChoice(name, quantize), weights,
-                                                   selection="auto")
+                                                   chosen_by="auto")
             return lambda: encoder.encode(sentences, batch_size=256, normalize_embeddings=True)
         return build
 
     target = ProbeTarget("sentence-encoder", weights_sha256, quantize, {name: candidate(name) for name in names},
-                         vectors_match, len(sentences))
-    chosen = select_runtime(target)
+                         vectors_match, len(sentences), signature={"onnx_graph": GRAPH_VERSION},
+                         what=f"the sentence encoder {layout.directory.name}")
+    chosen = select_runtime(target, notify, pins)
     encoder = built.get(chosen.runtime) or direct_encoder(layout, weights_sha256, RuntimeChoice(chosen.runtime, quantize),
-                                                          weights, selection="auto")
+                                                          weights, chosen_by="auto")
     built.clear()  # the other candidates' weights are released
     encoder.runtime_selection = chosen
     return encoder
 
 
-def encoder_runtime(model: Any) -> dict[str, str]:
-    """What runs ``model``, an encoder or a seq2seq model (recorded in task configs): ``{"runtime": ..., "quantize": ...}``."""
+def encoder_runtime(model: Any, selection: Any = None) -> dict[str, str]:
+    """What runs ``model``, an encoder or a seq2seq model (recorded in task configs): ``{"runtime": ..., "quantize": ...}``,
+    with :data:`CHOSEN_BY` ``auto`` when ``selection`` (a :class:`~.runtime_probe.RuntimeSelection`) chose it."""
     describe = getattr(model, "describe", None)
     described = describe() if callable(describe) else dict(PLAIN)
-    if getattr(model, "nlpsuite_runtime_selection", None) is not None:  # a seq2seq model auto chose a runtime for
-        described["runtime_selection"] = "auto"
+    if selection is not None:
+        described[CHOSEN_BY] = "auto"
     return described

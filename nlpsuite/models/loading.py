@@ -232,7 +232,7 @@ def _load_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: 
     directory = _guarded(request, options, lambda: _direct_encoder_directory(request, options, choice),
                          transformers_load=False)
     if directory is not None:
-        return _guarded(request, options, lambda: _fast_sentence_encoder(request, directory, choice),
+        return _guarded(request, options, lambda: _fast_sentence_encoder(request, options, directory, choice),
                         transformers_load=False)
 
     def load() -> Any:
@@ -267,7 +267,7 @@ def _direct_encoder_directory(request: ModelRequest, options: TaskOptions, choic
         if forced_fast:
             _require_cpu_float32(options, choice.runtime)
         return None
-    directory = _model_directory(request, options, ENCODER_FILES)
+    directory = model_directory(request, options, ENCODER_FILES)
     try:
         read_bert_layout(directory)
     except UnsupportedEncoder:
@@ -275,22 +275,35 @@ def _direct_encoder_directory(request: ModelRequest, options: TaskOptions, choic
     return directory
 
 
-def _fast_sentence_encoder(request: ModelRequest, directory: Path, choice: Any) -> Any:
+def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, directory: Path, choice: Any) -> Any:
     from nlpsuite.models.encoder_runtime import fast_encoder
     from nlpsuite.models.integrity import file_sha256
 
     known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
     weights = directory / "model.safetensors"
     sha = known or (file_sha256(weights) if weights.is_file() else "")
-    return fast_encoder(directory, sha, choice)
+    return fast_encoder(directory, sha, choice, notify=probe_notice(options), pins=session_of(options).runtime_pins)
+
+
+def probe_notice(options: TaskOptions) -> Callable[[str], None] | None:
+    """Where ``auto`` says that it measures (a few seconds, once per machine and model): stderr, unless quiet."""
+    if options.quiet:
+        return None
+    from nlpsuite.runtime import print_notice
+
+    return print_notice
 
 
 def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
     """The fast runtimes run on the CPU in float32 weights (int8 being ``--quantize``'s)."""
+    from nlpsuite.models.encoder_runtime import AUTO, runtime_choice
+
     device = resolve_device(options.device)
     if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        # name what the user asked for: with auto that is --quantize int8, not a runtime
+        asked = "--quantize int8" if runtime_choice(options).runtime == AUTO else f"--runtime {runtime}"
         raise InputError(
-            f"--runtime {runtime} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
+            f"{asked} runs on the CPU in float32 (asked: {device}, {resolve_dtype(options.dtype, device)})",
             hint="add --device cpu, or drop --runtime/--quantize to run on the accelerator",
         )
 
@@ -299,7 +312,13 @@ def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
 ENCODER_FILES = ("*.json", "*.safetensors", "*.txt")
 
 
-def _model_directory(request: ModelRequest, options: TaskOptions, files: tuple[str, ...] | None = None) -> Path:
+def conversion_files(options: TaskOptions) -> tuple[str, ...]:
+    """What a CTranslate2 conversion reads from a hub snapshot: config, weights and tokenizer files (the model's
+    own code only when it may run), not the repository's TensorFlow, Flax, ONNX or pickled copies."""
+    return ("*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "*.tiktoken", *(("*.py",) if options.trust_remote_code else ()))
+
+
+def model_directory(request: ModelRequest, options: TaskOptions, files: tuple[str, ...] | None = None) -> Path:
     """The local directory of a model's files (a hub model's snapshot, downloaded unless offline)."""
     if request.kind != "hub":
         return Path(request.source)
@@ -310,112 +329,51 @@ def _model_directory(request: ModelRequest, options: TaskOptions, files: tuple[s
                                   allow_patterns=list(files) if files else None))
 
 
-def load_seq2seq(request: ModelRequest, options: TaskOptions,
-                 generation: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
-    """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
-    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash).
-
-    With ``auto`` in float32 and greedy ``generation`` settings, CTranslate2 runs the model when this
-    machine measured it faster with token-identical outputs (:func:`_auto_seq2seq`); otherwise torch.
-    """
-    from nlpsuite.models.encoder_runtime import AUTO, generation_runtime, require_runtime, runtime_choice
+def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
+    """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2`` (or
+    ``--quantize int8``) a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by
+    their hash).  ``auto`` in float32 is torch here; :func:`~.auto_generation.auto_seq2seq` may measure CTranslate2."""
+    from nlpsuite.models.encoder_runtime import generation_runtime, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
-    if choice.runtime == AUTO and choice.quantize == "none" and generation is not None \
-            and _ct2_may_equal_torch(options, generation):
-        return _auto_seq2seq(request, options, generation)
     choice = generation_runtime(choice)
     if choice.runtime == "torch":
         return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
-    return _ct2_seq2seq(request, options, choice.quantize)
+    return load_ct2_seq2seq(request, options, choice.quantize)
 
 
-def _ct2_seq2seq(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Any, Any]:
+def load_ct2_seq2seq(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Any, Any]:
+    """The :class:`~.ct2_seq2seq.Ct2Seq2Seq` of a seq2seq model and its tokenizer."""
+
     def load() -> tuple[Any, Any]:
         from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
 
         converted, config, generation_config, tokenizer = _ct2_parts(request, options, quantize)
         return Ct2Seq2Seq(converted, config, generation_config, tokenizer, quantize), tokenizer
 
-    return cached(options, cache_key(request, options, f"ct2.Translator.{quantize}"),
+    return cached(options, ct2_cache_key(request, options, "Translator", quantize),
                   lambda: _guarded(request, options, load))
 
 
-def _ct2_may_equal_torch(options: TaskOptions, generation: Mapping[str, Any]) -> bool:
-    greedy = not generation.get("do_sample") and int(generation.get("num_beams") or 1) == 1 \
-        and int(generation.get("num_return_sequences") or 1) == 1
-    return auto_may_measure_ct2(options, greedy=greedy)
+def ct2_cache_key(request: ModelRequest, options: TaskOptions, engine: str, quantize: str) -> tuple[Any, ...]:
+    return cache_key(request, options, f"ct2.{engine}.{quantize}")
 
 
-def auto_may_measure_ct2(options: TaskOptions, *, greedy: bool) -> bool:
-    """Whether ``auto`` measures CTranslate2 beside torch for a generating model: float32 ``auto`` on the CPU,
-    ctranslate2 installed, and greedy decoding.
-
-    CTranslate2's beam search stops as ``early_stopping=True`` does and its sampling draws its own numbers,
-    so only greedy outputs can be token for token ``generate``'s.
-    """
-    from nlpsuite.models.encoder_runtime import AUTO, runtime_choice
-    from nlpsuite.models.runtime_probe import runtime_installed
-
-    choice = runtime_choice(options)
-    device = resolve_device(options.device)
-    return greedy and choice.runtime == AUTO and choice.quantize == "none" and device == "cpu" \
-        and resolve_dtype(options.dtype, device) == "float32" and runtime_installed("ct2")
-
-
-def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The seq2seq model on the runtime ``auto`` measured fastest here among those with ``generate``'s outputs."""
-    from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
-    from nlpsuite.models.seq2seq import generate_texts, input_window
-
-    sentences = probe_sentences(32)
-    # the task's own settings, with a bounded length: the probe compares and times, it does not translate
-    settings = {**generation, "max_new_tokens": min(int(generation.get("max_new_tokens") or 24), 24)}
-    settings.pop("max_length", None)
-    loaders = {"torch": lambda: load_pretrained(request, options, "AutoModelForSeq2SeqLM"),
-               "ct2": lambda: _ct2_seq2seq(request, options, "none")}
-
-    def candidate(name: str) -> Any:
-        def build() -> Any:
-            model, tokenizer = loaders[name]()
-            from nlpsuite.models.seq2seq import check_runtime_generation
-
-            check_runtime_generation(model, generation)  # a setting ct2 cannot honour rules it out here
-            window = input_window(model, tokenizer)
-            return lambda: generate_texts(model, tokenizer, sentences, settings, window=window,
-                                          batch_size=len(sentences)).texts
-        return build
-
-    target = ProbeTarget("seq2seq", model_weights_sha256(request, options), "none",
-                         {name: candidate(name) for name in loaders}, tokens_match, len(sentences))
-    chosen = select_runtime(target)
-    for name, key in {"torch": cache_key(request, options, "AutoModelForSeq2SeqLM"),
-                      "ct2": cache_key(request, options, "ct2.Translator.none")}.items():
-        if name != chosen.runtime:  # the probe's other candidate is not kept in memory
-            session_of(options).models.discard(key)
-    model, tokenizer = loaders[chosen.runtime]()
-    mark_runtime_selection(model, chosen)
-    return model, tokenizer
-
-
-def model_weights_sha256(request: ModelRequest, options: TaskOptions) -> str:
-    """The SHA-256 naming a model's weights (what ``auto``'s stored choice and the conversions are keyed by)."""
+def model_weights_key(request: ModelRequest, options: TaskOptions) -> str:
+    """What names a model's weights for ``auto``'s stored choice: a hub model's snapshot commit (nothing
+    downloaded but the files a conversion reads), a local model's weights SHA-256."""
     from nlpsuite.models.ct2_conversion import weights_sha256
 
-    directory = _guarded(request, options, lambda: _model_directory(request, options), transformers_load=False)
-    return weights_sha256(directory)
-
-
-def mark_runtime_selection(model: Any, selection: Any) -> None:
-    """Record on ``model`` that ``auto`` chose its runtime (read by :func:`~.encoder_runtime.encoder_runtime`)."""
-    model.nlpsuite_runtime_selection = selection
+    directory = _guarded(request, options, lambda: model_directory(request, options, conversion_files(options)),
+                         transformers_load=False)
+    return f"{request.source}@{directory.name}" if request.kind == "hub" else weights_sha256(directory)
 
 
 def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
     """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` (or
     ``--quantize int8``) a :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model
-    still scores.  With ``auto`` in float32 the task itself may measure CTranslate2 (:func:`auto_may_measure_ct2`)."""
+    still scores.  With ``auto`` in float32 the task may measure CTranslate2 (:func:`~.auto_generation.auto_ct2_generator`)."""
     from dataclasses import replace
 
     from nlpsuite.models.encoder_runtime import generation_runtime, loader_model_args, require_runtime, runtime_choice
@@ -439,7 +397,7 @@ def load_ct2_generator(request: ModelRequest, options: TaskOptions, quantize: st
         converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, quantize)
         return Ct2CausalLM(converted, generation_config, ct2_tokenizer, quantize)
 
-    return cached(options, cache_key(request, options, f"ct2.Generator.{quantize}"), lambda: _guarded(request, options, load))
+    return cached(options, ct2_cache_key(request, options, "Generator", quantize), lambda: _guarded(request, options, load))
 
 
 def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:
@@ -451,7 +409,7 @@ def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tu
     _require_cpu_float32(options, "ct2")
     import transformers
 
-    directory = _model_directory(request, options)
+    directory = model_directory(request, options, conversion_files(options))
     remote = options.trust_remote_code
     config = transformers.AutoConfig.from_pretrained(directory, trust_remote_code=remote)
     try:

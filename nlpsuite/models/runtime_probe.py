@@ -18,11 +18,12 @@ process, the demo and each Ray worker on the machine read the stored choice.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nlpsuite.cache_dir import default_cache_dir
+from nlpsuite.errors import UsageError
 
 #: Bump when the probe's inputs or its rule change: stored choices of an older probe are measured again.
 PROBE_VERSION = 2
@@ -41,8 +43,11 @@ MAX_REPEATS = 5
 REFERENCE = "torch"
 #: How much faster than the reference another runtime must measure to be chosen (a short probe's noise).
 MARGIN = 0.05
-#: Packages whose version can change a runtime's speed or outputs (part of the stored choice's key).
-RUNTIME_PACKAGES = {"torch": "torch", "onnx": "onnxruntime", "ct2": "ctranslate2"}
+#: The modules each runtime needs.
+RUNTIME_MODULES = {"torch": ("torch",), "onnx": ("onnxruntime", "onnx"), "ct2": ("ctranslate2",)}
+#: Modules whose version can change a runtime's speed or its outputs (the reference ``generate``, the tokenizers,
+#: the graph and model converters): part of the stored choice's key.
+VERSIONED_MODULES = ("torch", "onnxruntime", "onnx", "ctranslate2", "transformers", "tokenizers")
 
 #: A candidate's probe: build it (not timed: a conversion is paid once anyway), then ``run()`` gives its outputs.
 Build = Callable[[], Callable[[], Any]]
@@ -57,6 +62,8 @@ class Measurement:
     difference: float | None = None
     exact: bool | None = None
     error: str | None = None
+    #: the error was the runtime refusing this model or these settings (it would again), not a passing failure
+    refused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,7 +102,9 @@ class ProbeTarget:
     ``weights`` is the content key of the weights (their SHA-256, or that of merged
     weights); ``candidates`` the runtimes that can run it at ``quantize``, each a
     :data:`Build`; ``same(reference, outputs)`` says whether two probe outputs are
-    the same and by how much they differ; ``items`` is the number of inputs a run handles.
+    the same and by how much they differ; ``items`` is the number of inputs a run handles;
+    ``signature`` is whatever else decides the outputs (generation settings, stop strings, a
+    conversion recipe): part of the stored choice's key; ``what`` names the model in the notice.
     """
 
     kind: str
@@ -104,6 +113,8 @@ class ProbeTarget:
     candidates: Mapping[str, Build]
     same: Callable[[Any, Any], tuple[bool, float]]
     items: int
+    signature: Mapping[str, Any] = field(default_factory=dict)
+    what: str = "the model"
 
 
 def machine_conditions() -> dict[str, Any]:
@@ -124,27 +135,46 @@ def machine_conditions() -> dict[str, Any]:
         "cpu": cpu,
         "cpu_flags_sha256": hashlib.sha256(flags.encode()).hexdigest()[:16],
         "cores": os.cpu_count(),
-        "threads": thread_count(),
+        "threads": cpu_threads(),
     }
 
 
-def thread_count() -> int:
-    """The threads torch and ONNX Runtime use here: ``OMP_NUM_THREADS``, else every core."""
-    configured = os.environ.get("OMP_NUM_THREADS", "").strip()
-    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
-
-
-def package_version(distribution: str) -> str | None:
+def cpu_threads() -> int:
+    """The threads every runtime here uses: ``OMP_NUM_THREADS`` when set (as torch reads it), else the cores this
+    process may run on (a Ray actor's share, a container's CPU set)."""
+    given = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def module_installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def module_version(module: str) -> str | None:
+    """The version of the distribution that provides ``module`` (``onnxruntime`` may come from
+    ``onnxruntime-gpu`` or ``onnxruntime-openvino``), looked up without importing it; None when absent."""
+    if not module_installed(module):
         return None
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        providers = metadata.packages_distributions().get(module) or []
+        for distribution in providers:
+            try:
+                return f"{distribution} {metadata.version(distribution)}"
+            except metadata.PackageNotFoundError:
+                continue
+        return "unknown"
 
 
 def runtime_installed(runtime: str) -> bool:
-    """Whether ``runtime``'s packages are installed (looked up, not imported)."""
-    needs = {"torch": ("torch",), "onnx": ("onnxruntime", "onnx"), "ct2": ("ctranslate2",)}[runtime]
-    return all(package_version(name) is not None for name in needs)
+    """Whether ``runtime``'s modules can be imported (found, not imported)."""
+    return all(module_installed(module) for module in RUNTIME_MODULES[runtime])
 
 
 def choices_dir() -> Path:
@@ -152,10 +182,12 @@ def choices_dir() -> Path:
 
 
 def selection_key(target: ProbeTarget, conditions: Mapping[str, Any]) -> str:
+    from nlpsuite import __version__
+
     description = {
-        "probe": PROBE_VERSION, "kind": target.kind, "weights": target.weights, "quantize": target.quantize,
-        "candidates": sorted(target.candidates),
-        "versions": {name: package_version(RUNTIME_PACKAGES[name]) for name in sorted(target.candidates)},
+        "probe": PROBE_VERSION, "nlpsuite": __version__, "kind": target.kind, "weights": target.weights,
+        "quantize": target.quantize, "candidates": sorted(target.candidates), "signature": dict(target.signature),
+        "versions": {module: module_version(module) for module in VERSIONED_MODULES},
         "conditions": dict(conditions),
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
@@ -230,7 +262,9 @@ def _measure(target: ProbeTarget) -> tuple[list[Measurement], str, str]:
                     raise RuntimeError(f"the reference runtime {REFERENCE} could not run the probe")
                 exact, difference = target.same(reference_outputs, outputs)
             runs[name], differences[name] = run, (exact, difference)
-        except Exception as exc:  # a runtime that cannot run this model is skipped, with why
+        except UsageError as exc:  # the runtime refuses this model or these settings: skipped, and so next time
+            failed.append(Measurement(name, error=exc.message[:300], refused=True))
+        except Exception as exc:  # a runtime that failed here (memory, disk) is skipped, and measured again next time
             failed.append(Measurement(name, error=f"{type(exc).__name__}: {exc}"[:300]))
     seconds = _race(runs) if runs else {}
     measurements = [Measurement(name, round(target.items / max(seconds[name], 1e-9), 1),
@@ -255,8 +289,33 @@ def _measure(target: ProbeTarget) -> tuple[list[Measurement], str, str]:
     return measurements, best.runtime, reason + ")"
 
 
-def select_runtime(target: ProbeTarget) -> RuntimeSelection:
-    """The runtime ``auto`` uses for ``target``: stored for this machine, else measured now (and stored)."""
+def pin_key(target: ProbeTarget) -> str:
+    """What a choice is about, whatever the machine: the model, its quantization and signature, the candidates."""
+    description = {"kind": target.kind, "weights": target.weights, "quantize": target.quantize,
+                   "candidates": sorted(target.candidates), "signature": dict(target.signature)}
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+
+
+def select_runtime(target: ProbeTarget, notify: Callable[[str], None] | None = None,
+                   pins: MutableMapping[str, str] | None = None) -> RuntimeSelection:
+    """The runtime ``auto`` uses for ``target``: pinned in ``pins`` (a Ray worker's: its driver's choice), else
+    stored for this machine, else measured now (and stored, unless a candidate failed for a passing reason);
+    ``notify`` hears that a measurement starts.  The choice is recorded in ``pins``."""
+    pinned = pins.get(pin_key(target)) if pins is not None else None
+    if pinned is not None and pinned in target.candidates:
+        return RuntimeSelection(pinned, target.quantize, "the driver's choice for this run", reused=True)
+    selection = _select(target, notify)
+    if pins is not None:
+        pins[pin_key(target)] = selection.runtime
+    return selection
+
+
+def _select(target: ProbeTarget, notify: Callable[[str], None] | None) -> RuntimeSelection:
+    if not target.candidates:
+        raise UsageError(f"no runtime installed here can run {target.what}"
+                         + (" with int8 weights" if target.quantize == "int8" else ""),
+                         hint="install the fast extra (pip install 'nlpsuite[fast]') or the ct2 extra "
+                              "(pip install 'nlpsuite[ct2]'), or drop --quantize int8")
     if len(target.candidates) == 1:
         (only,) = target.candidates
         what = "runtime installed" if target.quantize == "none" else "int8 runtime"
@@ -266,37 +325,50 @@ def select_runtime(target: ProbeTarget) -> RuntimeSelection:
     stored = stored_selection(key)
     if stored is not None:
         return stored
-    # Processes starting together (Ray actors, demo workers) probe one at a time: the first measures on a quiet
-    # machine and stores; the others then read its choice, so every process here runs the same runtime.
+    # Processes starting together (Ray actors, demo workers) probe one at a time: the first measures and
+    # stores; the others then read its choice, so every process here runs the same runtime.
     with _probe_lock(key):
         stored = stored_selection(key)
         if stored is not None:
             return stored
+        if notify is not None:
+            notify(f"measuring which runtime runs {target.what} fastest here with torch's outputs "
+                   f"({', '.join(sorted(target.candidates))}; once per machine and model; --runtime torch skips it)")
         began = time.perf_counter()
         measurements, chosen, reason = _measure(target)
         selection = RuntimeSelection(chosen, target.quantize, reason, tuple(measurements),
                                      time.perf_counter() - began, False, key, conditions)
-        _store(selection)
+        if not any(m.error is not None and not m.refused for m in measurements):
+            _store(selection)
     return selection
 
 
 @contextmanager
 def _probe_lock(key: str) -> Iterator[None]:
-    """An exclusive lock per stored choice (POSIX ``flock``); without one (a read-only cache, another OS) no lock."""
+    """An exclusive lock per stored choice (POSIX ``flock``); where none can be had (a read-only cache, a file
+    system without locks, another OS) the probe runs unlocked: at worst two processes measure."""
+    handle = _locked(choices_dir() / f".{key[:32]}.lock")
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()  # closing releases the lock
+
+
+def _locked(path: Path) -> Any:
     try:
         import fcntl
 
-        choices_dir().mkdir(parents=True, exist_ok=True)
-        handle = open(choices_dir() / f".{key[:32]}.lock", "a+")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
     except (ImportError, OSError):
-        yield
-        return
-    with handle:
+        return None
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:  # ENOLCK on some network file systems
+        handle.close()
+        return None
+    return handle
 
 
 def vectors_match(reference: Any, outputs: Any) -> tuple[bool, float]:

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from nlpsuite.errors import UsageError
 from nlpsuite.generation_settings import DECODING_SETTING_NAMES
-from nlpsuite.models.loading import load_seq2seq
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.specs import TaskOptions
 
@@ -130,6 +129,13 @@ class Seq2SeqSetup(NamedTuple):
     tokenizer: Any
     notes: list[str]  # said once when the task loads (a capped length)
     window: int  # input tokens per call
+    runtime_selection: Any = None  # what --runtime auto measured, when it chose the runtime
+
+    def runtime_record(self) -> dict[str, Any]:
+        """The task config's runtime entries: what runs the model, and who chose it."""
+        from nlpsuite.models.encoder_runtime import encoder_runtime
+
+        return encoder_runtime(self.model, self.runtime_selection)
 
 
 def load_seq2seq_task(request: ModelRequest, options: TaskOptions, defaults: Mapping[str, Any]) -> Seq2SeqSetup:
@@ -138,12 +144,14 @@ def load_seq2seq_task(request: ModelRequest, options: TaskOptions, defaults: Map
     Settings the chosen runtime cannot honour are refused here, when the task
     loads, rather than at the first batch.
     """
+    from nlpsuite.models.auto_generation import auto_seq2seq
+
     generation = resolve_generation(defaults, options.generation)
-    model, tokenizer = load_seq2seq(request, options, generation)
+    model, tokenizer, selection = auto_seq2seq(request, options, generation)
     notes = [note for note in [cap_new_tokens(generation, model)] if note]
     check_runtime_generation(model, generation)
     window = input_window(model, tokenizer, options.task_args.get("max_input_tokens"))
-    return Seq2SeqSetup(generation, model, tokenizer, notes, window)
+    return Seq2SeqSetup(generation, model, tokenizer, notes, window, selection)
 
 
 def content_token_counts(tokenizer: Any, texts: Sequence[str]) -> list[int]:

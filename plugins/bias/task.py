@@ -100,9 +100,10 @@ class BiasPredictor:
         return self._scorer
 
     def config(self) -> dict[str, Any]:
-        from nlpsuite.models.encoder_runtime import encoder_runtime
+        from nlpsuite.models.encoder_runtime import PLAIN, encoder_runtime
 
-        runtime = {} if self.masked_lm or self.causal_lm else encoder_runtime(self.encoder().model)
+        # pair scoring runs the masked or causal LM on torch; the encoder tests on whatever auto or --runtime chose
+        runtime = dict(PLAIN) if self.masked_lm or self.causal_lm else encoder_runtime(self.encoder().model)
         return {
             **self.settings.to_dict(),
             **runtime,

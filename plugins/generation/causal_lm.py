@@ -32,7 +32,9 @@ from transformers import StoppingCriteria
 from nlpsuite.errors import NlpsuiteError, UsageError
 from nlpsuite.models.causal_scoring import CausalScorer, context_length
 from nlpsuite.models.encoder_runtime import encoder_runtime
-from nlpsuite.models.loading import auto_may_measure_ct2, load_causal_lm
+from nlpsuite.models.auto_generation import auto_ct2_generator, probe_settings
+from nlpsuite.models.loading import load_causal_lm
+from nlpsuite.models.runtime_probe import probe_sentences
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.specs import TaskOptions, TextScore
 
@@ -148,7 +150,7 @@ class CausalLMTask:
         self.notes: list[str] = []
         self.settings = self._settings(given)
         self.runtime_selection: Any = None
-        if self.generator is None and auto_may_measure_ct2(options, greedy=not self.sampling and self.beams == 1):
+        if self.generator is None:  # --runtime auto: CTranslate2 where it measures faster with the same tokens
             self.generator = self._auto_generator(request, options)
         if self.generator is not None:  # refuse now what CTranslate2 cannot honour
             self.generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
@@ -158,29 +160,17 @@ class CausalLMTask:
     def _auto_generator(self, request: ModelRequest, options: TaskOptions) -> Any:
         """CTranslate2's generator when ``auto`` measured it faster here with greedy continuations token for
         token the torch model's (these settings, these stop strings), else ``None`` (torch generates)."""
-        from nlpsuite.models.loading import load_ct2_generator, model_weights_sha256
-        from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
-
         prompts = [_Prompt(self.tokenizer(" ".join(s.split()[:6]))["input_ids"], 0, []) for s in probe_sentences(16)]
-        # the task's own settings, with a bounded length: the probe compares and times, it does not write
-        settings = {**self.settings, "max_new_tokens": min(int(self.settings.get("max_new_tokens") or 16), 16)}
-        settings.pop("max_length", None)
+        settings = probe_settings(self.settings)
 
-        def torch_build() -> Any:
-            return lambda: self._run_generate(prompts, generator=None, settings=settings)
-
-        def ct2_build() -> Any:
-            generator = load_ct2_generator(request, options, "none")
-            generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
+        def run_with(generator: Any) -> Any:
+            if generator is not None:  # refuses what CTranslate2 cannot honour: then it is not chosen
+                generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
             return lambda: self._run_generate(prompts, generator=generator, settings=settings)
 
-        target = ProbeTarget("causal-lm", model_weights_sha256(request, options), "none",
-                             {"torch": torch_build, "ct2": ct2_build}, tokens_match, len(prompts))
-        self.runtime_selection = select_runtime(target)
-        if self.runtime_selection.runtime != "ct2":
-            return None
-        generator = load_ct2_generator(request, options, "none")
-        generator.nlpsuite_runtime_selection = self.runtime_selection
+        generator, self.runtime_selection = auto_ct2_generator(
+            request, options, greedy=not self.sampling and self.beams == 1, run_with=run_with, items=len(prompts),
+            signature={"settings": dict(self.settings), "stop": list(self.stops)})
         return generator
 
     # ----- settings -------------------------------------------------------------------------------------------
@@ -255,8 +245,7 @@ class CausalLMTask:
             "records": "prompt: generate (likelihood of the continuation given the prompt); text: score it; "
                        "prompt and text: generate, and score the text given the prompt",
             "notes": list(self.notes),
-            **encoder_runtime(self.generator if self.generator is not None else self.model),
-            **({"runtime_selection": "auto"} if self.runtime_selection is not None else {}),
+            **encoder_runtime(self.generator if self.generator is not None else self.model, self.runtime_selection),
         }
         if self.generator is not None:
             config["likelihoods"] = "scored by the torch model in float32; generation runs on CTranslate2"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlpsuite.models.encoder_runtime import encoder_runtime, runtime_choice
-from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer
+from nlpsuite.models.loading import cache_key, cached, load_sentence_transformer, probe_notice
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.session import session_of
 from nlpsuite.models.sentence_encoder import embed_with_warnings
@@ -131,7 +131,8 @@ def _adapted(request: ModelRequest, options: TaskOptions, adapter: Any, model_sh
 
         directory = Path(request.source)
         merged, key = merged_weights_file(directory, model_sha, adapter, file_sha256(data_path(ADAPTER_FILE)))
-        return fast_encoder(directory, key, choice, weights_file=merged)
+        return fast_encoder(directory, key, choice, weights_file=merged, notify=probe_notice(options),
+                            pins=session_of(options).runtime_pins)
     from nlpsuite.models.encoder_runtime import refuse_fast_runtime
     from nlpsuite.plugins.sentiment.adapter import adapted_encoder
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
     fit_spans,
@@ -39,8 +38,9 @@ class AbstractiveSummarizer:
     def __init__(self, request: ModelRequest, options: TaskOptions) -> None:
         self.request = request
         self.long_input = str(options.task_args.get("long_input", LONG_INPUT_CHOICES[0]))
-        self.generation, self.model, self.tokenizer, self.notes, self.window = load_seq2seq_task(
-            request, options, DEFAULT_GENERATION)
+        self.setup = load_seq2seq_task(request, options, DEFAULT_GENERATION)
+        self.generation, self.model, self.tokenizer, self.notes, self.window = self.setup[:5]
+        self.runtime_selection = self.setup.runtime_selection  # what --runtime auto measured (nlpsuite runtimes)
         self.special_tokens = self.tokenizer.num_special_tokens_to_add()
         # Sentence token counts are summed separately; joining them can shift a count by a token or two.
         self.chunk_budget = max(1, self.window - self.special_tokens - max(2, self.window // 50))
@@ -58,7 +58,7 @@ class AbstractiveSummarizer:
             "chunking": f"whole sentences ({SPLIT_RULE}; every line break ends one) packed into chunks of at most "
             f"{self.chunk_budget} tokens; chunk summaries joined with a space",
             "notes": list(self.notes),
-            **encoder_runtime(self.model),
+            **self.setup.runtime_record(),
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

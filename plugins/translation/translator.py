@@ -15,7 +15,6 @@ from collections import defaultdict
 from typing import Any
 
 from nlpsuite.errors import InputError, UsageError
-from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.loading import model_config
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.models.seq2seq import (
@@ -66,8 +65,9 @@ class Translator:
         self.src_lang = _language_arg(options, "src_lang")
         self.tgt_lang = _language_arg(options, "tgt_lang")
         self.sentence_split = bool(options.task_args.get("sentence_split", True))
-        self.generation, self.model, self.tokenizer, self.notes, self.window = load_seq2seq_task(
-            request, options, DEFAULT_GENERATION)
+        self.setup = load_seq2seq_task(request, options, DEFAULT_GENERATION)
+        self.generation, self.model, self.tokenizer, self.notes, self.window = self.setup[:5]
+        self.runtime_selection = self.setup.runtime_selection  # what --runtime auto measured (nlpsuite runtimes)
         self.pair = opus_pair(request.reference) or opus_pair(request.source)
         if self.model_type in LANGUAGE_TOKEN_MODEL_TYPES:
             self.scheme = "language-tokens"
@@ -96,7 +96,7 @@ class Translator:
                 else "whole input as one segment, cut between words where it exceeds the window"
             ),
             "notes": list(self.notes),
-            **encoder_runtime(self.model),
+            **self.setup.runtime_record(),
         }
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

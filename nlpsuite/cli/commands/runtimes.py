@@ -16,15 +16,6 @@ once per machine and model; later processes read the stored choice). The choice 
 CPU, cores, threads (OMP_NUM_THREADS), model weights and runtime versions; --runtime and
 --quantize behave as on `nlpsuite run`."""
 
-#: What each runtime runs and the extra that installs it.
-RUNTIME_ROWS = (
-    ("torch", ("torch",), "every model", None),
-    ("onnx", ("onnxruntime", "onnx"), "BERT sentence encoders (the embedded all-MiniLM-L6-v2)", "nlpsuite[fast]"),
-    ("ct2", ("ctranslate2",), "seq2seq models and causal LMs (translation, abstractive summarization, generation)",
-     "nlpsuite[ct2]"),
-)
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", "-t", help="load this task's model and show what runs it (see `nlpsuite tasks`)")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -32,13 +23,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def installed_runtimes() -> list[dict[str, Any]]:
-    from nlpsuite.models.runtime_probe import package_version
+    from nlpsuite.models.encoder_runtime import RUNTIME_EXTRAS, RUNTIME_SUPPORT
+    from nlpsuite.models.runtime_probe import RUNTIME_MODULES, module_version
 
     rows = []
-    for name, packages, runs, extra in RUNTIME_ROWS:
-        versions = {package: package_version(package) for package in packages}
-        rows.append({"runtime": name, "installed": all(versions.values()), "versions": versions, "runs": runs,
-                     "install": None if all(versions.values()) or extra is None else f"pip install '{extra}'"})
+    for name, modules in RUNTIME_MODULES.items():
+        versions = {module: module_version(module) for module in modules}
+        installed = all(versions.values())
+        rows.append({"runtime": name, "installed": installed, "versions": versions,
+                     "runs": RUNTIME_SUPPORT.get(name, "every model"),
+                     "install": None if installed or name not in RUNTIME_EXTRAS else f"pip install '{RUNTIME_EXTRAS[name]}'"})
     return rows
 
 
@@ -51,25 +45,25 @@ def _components_of(item: Any) -> list[Any]:
 
 
 def _selection_of(item: Any) -> Any:
-    return getattr(item, "runtime_selection", None) or getattr(item, "nlpsuite_runtime_selection", None)
+    """What ``auto`` measured for a model or a task (a direct encoder, or a predictor that chose its runtime)."""
+    return getattr(item, "runtime_selection", None)
 
 
 def model_runtimes(session: Any, predictor: Any) -> list[dict[str, Any]]:
     """What runs each model the session loaded for the task: runtime, how it was chosen, the probe's figures."""
-    from nlpsuite.models.encoder_runtime import encoder_runtime
+    from nlpsuite.models.encoder_runtime import CHOSEN_BY, encoder_runtime
 
     rows = []
     task_selection = _selection_of(predictor)  # a task that chose among its own runtimes (generation)
-    for key in session.models.keys():
-        for component in _components(session.models.get_or_load(key, lambda: None)):
+    for loaded in session.models.values():
+        for component in _components(loaded):
             described = encoder_runtime(component)
             selection = _selection_of(component) or (task_selection if task_selection is not None
                                                      and task_selection.runtime == described["runtime"] else None)
             rows.append({
                 "component": type(component).__name__,
                 "runtime": described["runtime"], "quantize": described["quantize"],
-                "chosen_by": "auto" if selection is not None else described.get("runtime_selection",
-                                                                                 "the only runtime of this model"),
+                "chosen_by": "auto" if selection is not None else described.get(CHOSEN_BY, "no choice measured"),
                 "selection": selection.to_dict() if selection is not None else None,
             })
     return rows
@@ -77,6 +71,7 @@ def model_runtimes(session: Any, predictor: Any) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     from nlpsuite.cli.table import print_json, print_table
+    from nlpsuite.models.encoder_runtime import CHOSEN_BY
     from nlpsuite.models.runtime_probe import machine_conditions
 
     report: dict[str, Any] = {"machine": machine_conditions(), "runtimes": installed_runtimes()}
@@ -90,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_task(spec.name, args.model, options, notify=notifier(args), session=session)
         task_config = loaded.config()
         report.update(task=spec.name, model=loaded.model.name, models=model_runtimes(session, loaded.predictor),
-                      runtime={key: task_config[key] for key in ("runtime", "quantize", "runtime_selection")
-                               if key in task_config})
+                      runtime={key: task_config[key] for key in ("runtime", "quantize", CHOSEN_BY) if key in task_config})
     if args.json:
         print_json(report)
         return 0
@@ -105,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
         runtime = report["runtime"]
         sys.stdout.write(f"\ntask {report['task']}, model {report['model']}: runs on {runtime.get('runtime', 'torch')}"
                          + (" int8" if runtime.get("quantize") == "int8" else "")
-                         + (f" ({'chosen by auto' if runtime.get('runtime_selection') == 'auto' else 'forced'})"
-                            if runtime.get("runtime_selection") else "") + "\n")
+                         + (f" ({'chosen by auto' if runtime.get(CHOSEN_BY) == 'auto' else 'forced'})"
+                            if runtime.get(CHOSEN_BY) else "") + "\n")
         rows = []
         for row in report["models"]:
             selection = row["selection"] or {}
