@@ -19,12 +19,13 @@ def kinds(task: str) -> list[str]:
 
 
 def test_output_views_follow_the_declared_output_types():
-    assert kinds("sentiment") == ["label", "model", "details"]
-    assert kinds("classification") == ["label", "model", "details"]
-    assert kinds("keywords") == ["chips", "model", "details"]
-    assert kinds("translation") == ["text", "model", "details"]
-    assert kinds("summarization") == ["text", "model", "details"]
-    assert kinds("bias") == ["table", "interval", "model", "details"]
+    # every tab's output area opens with its error area, empty until a run fails
+    assert kinds("sentiment") == ["error", "label", "model", "details"]
+    assert kinds("classification") == ["error", "label", "model", "details"]
+    assert kinds("keywords") == ["error", "chips", "model", "details"]
+    assert kinds("translation") == ["error", "text", "model", "details"]
+    assert kinds("summarization") == ["error", "text", "model", "details"]
+    assert kinds("bias") == ["error", "table", "interval", "model", "details"]
 
 
 def test_the_same_declarations_under_another_name_get_the_same_views():
@@ -86,7 +87,10 @@ def test_components_come_from_type_choices_and_bounds():
     from nlpsuite.web.field_components import component_for
 
     with gr.Blocks():
-        assert isinstance(component_for(argument("k", "integer", default=5, minimum=1, maximum=50)), gr.Slider)
+        # a number box, its range in its help line: the host checks the range and names the field
+        bounded = component_for(argument("k", "integer", default=5, minimum=1, maximum=50))
+        assert isinstance(bounded, gr.Number) and bounded.minimum is None and bounded.maximum is None
+        assert "1" in bounded.info and "50" in bounded.info
         assert isinstance(component_for(argument("k", "integer", default=3, minimum=1)), gr.Number)
         assert isinstance(component_for(argument("beams", "integer", minimum=1)), gr.Textbox)  # may stay unset
         assert isinstance(component_for(argument("mode", "text", default="a", choices=["a", "b"])), gr.Dropdown)
@@ -130,7 +134,7 @@ def test_tabs_follow_the_declared_order_rule_and_open_on_a_built_in_task():
     assert keys == sorted(keys) and len(shown) == len(get_tasks())
     first = shown[0]
     # the first tab answers offline, has examples and shows a label: a newcomer can click an example and read it
-    assert first.fallback_model and first.examples and kinds(first.name)[0] == "label"
+    assert first.fallback_model and first.examples and kinds(first.name)[1] == "label"
     assert first.name == "sentiment"  # what the rule gives for the built-in tasks today
     builtin = [not key[0] for key in keys]
     assert builtin == sorted(builtin, reverse=True)  # every built-in task before any third party's

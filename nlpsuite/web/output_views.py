@@ -11,7 +11,9 @@ Rules, applied in order to :attr:`TaskSpec.output_fields`:
 * each ``text_list``/``labels`` field → **highlighted chips**, shaded by a parallel list or
   mapping of scores when a ``json`` field holds one;
 * always: the **model** actually used with any fallback notice and warnings, and a collapsed
-  **details** view (the ``details`` and ``warnings`` keys and any field not shown above).
+  **details** view (the ``details`` and ``warnings`` keys and any field not shown above);
+* first of all, an **error** area: empty after a success; after a failure it holds what went wrong
+  and every other view is emptied (:func:`render_error`), so no earlier result stays under it.
 
 :func:`plan_outputs` is pure; :func:`render` turns one output record into the values of the
 planned components; :func:`build_components` makes them (importing gradio).
@@ -28,7 +30,7 @@ from typing import Any, Literal
 from nlpsuite.runtime import ModelInfo
 from nlpsuite.specs import DETAILS_KEY, WARNINGS_KEY, FieldSpec, TaskSpec
 
-ViewKind = Literal["table", "interval", "label", "text", "chips", "model", "details"]
+ViewKind = Literal["error", "table", "interval", "label", "text", "chips", "model", "details"]
 NUMBER_TYPES = ("number", "integer")
 SCALAR_TYPES = ("label", "number", "integer", "boolean")
 TABLE_THRESHOLD = 3
@@ -46,6 +48,8 @@ class OutputView:
 
     @property
     def title(self) -> str:
+        if self.kind == "error":
+            return "Error"
         if self.kind == "model":
             return "Model"
         if self.kind == "details":
@@ -69,7 +73,7 @@ class OutputPlan:
 def plan_outputs(spec: TaskSpec) -> OutputPlan:
     fields = list(spec.output_fields)
     used: set[str] = set()
-    views: list[OutputView] = []
+    views: list[OutputView] = [OutputView("error")]
     numbers = [f for f in fields if f.type in NUMBER_TYPES]
     if len(numbers) >= TABLE_THRESHOLD:
         scalars = tuple(f for f in fields if f.type in SCALAR_TYPES)
@@ -109,8 +113,13 @@ def _finite(value: Any) -> bool:
 
 
 def format_value(value: Any) -> str:
+    """A value as a person reads it: numbers rounded, a mapping as ``name: value`` pairs (never JSON)."""
     if value is None:
         return "–"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -213,15 +222,26 @@ def details_value(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo 
         if output.get(f.name) is not None:
             details[f.name] = output[f.name]
     if model is not None:
-        details["model"] = model.to_dict()
+        details["model"] = visible_model(model)
     return details
+
+
+#: What Details shows of the model used: what a visitor needs, not where it lives on the server.
+VISIBLE_MODEL_FIELDS = ("name", "origin", "kind", "revision", "fallback", "notice", "device", "dtype")
+
+
+def visible_model(model: ModelInfo) -> dict[str, Any]:
+    info = model.to_dict()
+    return {key: info[key] for key in VISIBLE_MODEL_FIELDS if info.get(key) is not None}
 
 
 def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None) -> list[Any]:
     """The value of every planned component, in plan order, for one output record."""
     values: list[Any] = []
     for view in plan.views:
-        if view.kind == "table":
+        if view.kind == "error":
+            values.append("")
+        elif view.kind == "table":
             values.append(table_value(view, output))
         elif view.kind == "interval":
             values.append(interval_svg(view, output))
@@ -239,13 +259,25 @@ def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None)
     return values
 
 
+def render_error(plan: OutputPlan, message: str) -> list[Any]:
+    """The planned components' values after a failure: ``message`` in the error area, the rest emptied."""
+    return [message if view.kind == "error" else EMPTY_VALUES[view.kind] for view in plan.views]
+
+
+#: What each view holds when it shows nothing (a cleared Label needs ``None``, chips an empty list).
+EMPTY_VALUES: dict[str, Any] = {"table": [], "interval": "", "label": None, "text": "", "chips": [], "model": "",
+                                "details": None}
+
+
 def build_components(plan: OutputPlan) -> list[Any]:
     """A rendered Gradio component per planned view (inside the caller's layout context)."""
     import gradio as gr
 
     components: list[Any] = []
     for view in plan.views:
-        if view.kind == "table":
+        if view.kind == "error":
+            components.append(gr.Markdown(elem_classes=["nlpsuite-error"]))
+        elif view.kind == "table":
             components.append(gr.Dataframe(headers=["output", "value", "meaning"], label=view.title,
                                            interactive=False, wrap=True, column_widths=["22%", "18%", "60%"]))
         elif view.kind == "interval":

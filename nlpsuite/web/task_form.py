@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlpsuite.specs import FieldSpec, TaskSpec
+from nlpsuite.web.model_choice import DEFAULT_MODEL_CHOICE
 from nlpsuite.web.values import from_ui
 
-#: The model chooser's value meaning "the task's default model (with its embedded fallback)".
-DEFAULT_MODEL_CHOICE = ":default:"
+__all__ = ["DEFAULT_MODEL_CHOICE", "TaskForm", "TaskRequest"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class TaskRequest:
     record: dict[str, Any]
     task_args: dict[str, Any] = field(default_factory=dict)
     generation: dict[str, Any] = field(default_factory=dict)
-    model: str | None = None  # None: the task's default, falling back to its embedded model
+    model: str | None = None  # the Model choice (None: the task's default); the server's policy resolves it
 
 
 @dataclass(frozen=True)
