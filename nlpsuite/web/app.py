@@ -20,7 +20,7 @@ CSS = """
 .nlpsuite-pairs del { background: #fdd; color: inherit; }
 .nlpsuite-pairs ins { background: #dfd; color: inherit; text-decoration: none; }
 /* an error in a tab's output area: red-edged while it holds a message, invisible while empty */
-.nlpsuite-error:has(.prose *) { border-left: 4px solid #c0392b; background: #fdf1f0; padding: 0.5em 0.8em; }
+.nlpsuite-error:has(p) { border-left: 4px solid #c0392b; background: #fdf1f0; padding: 0.5em 0.8em; }
 /* table cells wrap between words, never inside one ("perturba tion") */
 .table-wrap td, .table-wrap th, .table-wrap td span, .table-wrap th span {
     word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }

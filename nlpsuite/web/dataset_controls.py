@@ -83,6 +83,15 @@ def read_choice(controls: DatasetControls, values: Sequence[Any]) -> DatasetChoi
     )
 
 
+def safe_label_rows(spec: TaskSpec, path: str | None, chosen: Sequence[str | None]) -> list[list[str]]:
+    """The label table's rows, or none for a file that cannot be read: the run itself then says what is
+    wrong with the file, in the tab's error area (a failing form event would show a toast with its path)."""
+    try:
+        return label_rows(spec, path, chosen)
+    except Exception:  # noqa: BLE001
+        return []
+
+
 def build_dataset_controls(runner: TaskRunner, specs: list[TaskSpec], tag: str, *, with_labels: bool) -> DatasetControls:
     """Render the controls (inside the caller's column) and wire the events between them."""
     import gradio as gr
@@ -133,7 +142,7 @@ def build_dataset_controls(runner: TaskRunner, specs: list[TaskSpec], tag: str, 
             picked.append(value)
             updates.append(gr.update(visible=True, label=field.label, choices=[SAME_NAME, *columns], value=value))
         if labels is not None:
-            rows = label_rows(spec, path, picked) if shown and columns else []
+            rows = safe_label_rows(spec, path, picked) if shown and columns else []
             updates.append(gr.update(visible=shown and label_reference(spec) is not None and bool(path), value=rows))
         return updates
 
@@ -151,7 +160,7 @@ def build_dataset_controls(runner: TaskRunner, specs: list[TaskSpec], tag: str, 
     if labels is not None:
         def on_columns(name: str, choice: str, path: str | None, *chosen: str | None) -> Any:
             spec = controls.spec(name)
-            return gr.update(value=label_rows(spec, path, chosen) if choice == UPLOADED else [])
+            return gr.update(value=safe_label_rows(spec, path, chosen) if choice == UPLOADED else [])
 
         for slot in slots:
             slot.input(on_columns, inputs=form_inputs, outputs=labels, api_visibility="private")

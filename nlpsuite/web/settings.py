@@ -65,6 +65,7 @@ class DemoSettings:
     allow_hub_models: bool = False
     runtime: str | None = None
     quantize: str | None = None
+    model_threads: int | None = None  # None: all cores but one (see serving.model_threads)
     runs_dir: Path = field(default_factory=lambda: Path("nlpsuite-runs") / "demo")
     warm_up: bool = True
     quiet: bool = False

@@ -43,7 +43,7 @@ def tab_status(spec: TaskSpec, policy: ModelPolicy, *, offline: bool) -> TabStat
     if reference is None:
         if local:
             return TabStatus(True, False, "This task has no default model: pick one of the local models in Model.")
-        return TabStatus(False, False, "This tab cannot run here: the task has no default model and this server "
+        return TabStatus(False, False, "The task has no default model and this server "
                          f"offers no model for it. {OPERATOR_CAN_ADD}")
     from nlpsuite.models.reference import parse_model_reference
 
@@ -61,7 +61,7 @@ def tab_status(spec: TaskSpec, policy: ModelPolicy, *, offline: bool) -> TabStat
         return TabStatus(True, False, f"This task has no embedded model and its default model ({reference}) "
                          "comes from the Hugging Face hub, which this server does not contact (it runs offline): "
                          "pick one of the local models in Model.")
-    return TabStatus(False, False, f"This tab cannot run here: the task has no embedded model, and its default "
+    return TabStatus(False, False, f"The task has no embedded model, and its default "
                      f"model ({reference}) comes from the Hugging Face hub, which this server does not contact "
                      f"(it runs offline). {OPERATOR_CAN_ADD}")
 

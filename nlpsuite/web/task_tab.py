@@ -16,6 +16,7 @@ from nlpsuite.specs import TaskSpec
 from nlpsuite.web.field_components import component_for
 from nlpsuite.web.model_choice import ModelPolicy
 from nlpsuite.web.output_views import OutputPlan, build_components, plan_outputs, render, render_error
+from nlpsuite.web.page_wording import page_text
 from nlpsuite.web.tab_status import tab_status
 from nlpsuite.web.task_form import TaskForm
 from nlpsuite.web.task_runner import TaskResult, TaskRunner
@@ -62,9 +63,10 @@ def build_task_tab(spec: TaskSpec, runner: TaskRunner) -> None:
     limit = f"up to {runner.settings.max_input_chars:,} characters"
     tag = slug(spec.name)
     with gr.Tab(spec.name, id=f"task-{tag}", elem_id=f"tab-{tag}"):
-        gr.Markdown(f"{spec.description}")
+        gr.Markdown(page_text(spec.description))  # a plugin's description may speak CLI ("--src/--tgt")
         if status.notice:
-            gr.Markdown(f"> {'⚠️' if status.runnable else '⛔'} {status.notice}", elem_id=f"{tag}-notice")
+            gr.Markdown(f"> **{'Note' if status.runnable else 'Cannot run here'}:** {status.notice}",
+                        elem_id=f"{tag}-notice")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 main = form.main_field

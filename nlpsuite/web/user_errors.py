@@ -47,7 +47,7 @@ def error_markdown(exc: BaseException) -> str:
         traceback.print_exception(exc, file=sys.stderr)
     message, hint = user_message(exc)
     title = "Could not run" if known else "Something went wrong"
-    return (f"**⚠️ {title}:** {_md(message)}\n\n"
+    return (f"**{title}:** {_md(message)}\n\n"
             f"**What to do:** {_md(hint)}")
 
 

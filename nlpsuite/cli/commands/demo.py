@@ -44,6 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits")
     limits.add_argument("--concurrency", type=positive_int, default=1, metavar="N",
                         help="batches of one task that run at once; more wait in the queue (default 1)")
+    limits.add_argument("--model-threads", type=positive_int, default=None, metavar="N",
+                        help="threads of a forward pass (default: all cores but one, which serves the page)")
     limits.add_argument("--max-batch-size", type=positive_int, default=64, metavar="N",
                         help="requests of one task and model answered in one forward pass (default 64)")
     limits.add_argument("--max-input-chars", type=positive_int, default=20_000, metavar="N",
@@ -66,7 +68,7 @@ def settings_from(args: argparse.Namespace):
         max_input_chars=args.max_input_chars, max_upload_bytes=args.max_upload_mb * 2**20,
         concurrency=args.concurrency, runs_dir=args.runs_dir, warm_up=not args.no_warm_up, quiet=args.quiet,
         max_batch_size=args.max_batch_size, model_dirs=tuple(args.model_dir), allow_hub_models=args.allow_hub_models,
-        runtime=args.runtime, quantize=args.quantize,
+        runtime=args.runtime, quantize=args.quantize, model_threads=args.model_threads,
     )
 
 
