@@ -9,6 +9,7 @@ or in ``$NLPSUITE_SCREENSHOT_DIR`` when set, e.g. for CI artifacts).
 from __future__ import annotations
 
 import ipaddress
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -296,3 +297,40 @@ def test_a_csv_with_other_label_names_is_evaluated_through_the_label_map(page, d
     expect(page.locator("#evaluate-error")).not_to_contain_text("Could not run")
     expect(page.locator("#evaluate-summary")).to_contain_text("4 samples")
     page.screenshot(path=str(shots / "15-label-map-evaluated.png"), full_page=True)
+
+
+#: Local models (offered by the test server's --model-dir) for the tabs whose default needs the hub.
+LOCAL_MODEL_FOR = {"translation": "tiny-opus-mt-en-de (local)", "generation": "tiny-gpt2 (local)",
+                   "generation-reference": "tiny-gpt2 (local)"}
+
+
+def test_every_task_tab_before_and_after_its_first_example(page, demo_server, tmp_path_factory):
+    """Screenshots of each task tab as it opens and after its first example ran; each answers in its own
+    output area (a result, or a message in the page's words) and shows no server path."""
+    from playwright.sync_api import expect
+
+    from nlpsuite.web.app import selected_tasks
+    from nlpsuite.web.task_tab import slug
+
+    shots = shots_dir(tmp_path_factory)
+    page.goto(demo_server.url, wait_until="networkidle")
+    for number, spec in enumerate(selected_tasks(), start=20):
+        tag = slug(spec.name)
+        open_tab(page, spec.name)
+        page.screenshot(path=str(shots / f"{number}-{spec.name}-before.png"), full_page=True)
+        if spec.name in LOCAL_MODEL_FOR:
+            pick(page, f"{tag}-model", LOCAL_MODEL_FOR[spec.name])
+        examples = page.locator(f"#tab-{tag} .gallery-item, #tab-{tag} tr.tr-body td:first-child")
+        if examples.count():
+            examples.first.click()
+            main = page.locator(f"#tab-{tag} textarea").first
+            expect(main).not_to_have_value("", timeout=30_000)  # the example is in before Run is clicked
+        page.locator(f"#{tag}-run").click()
+        answered = page.locator(f"#{tag}-output-model, #{tag}-output-error").filter(has_text=re.compile(r"\w"))
+        expect(answered.first).to_be_visible(timeout=180_000)
+        page.screenshot(path=str(shots / f"{number}-{spec.name}-after.png"), full_page=True)
+        shown = page.locator(f"#tab-{tag}").inner_text()
+        assert "/tmp/" not in shown and "site-packages" not in shown and "Traceback" not in shown, spec.name
+    for tool in ("Evaluate", "Audit"):
+        open_tab(page, tool)
+        page.screenshot(path=str(shots / f"40-{tool.lower()}-before.png"), full_page=True)

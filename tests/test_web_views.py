@@ -44,7 +44,7 @@ def test_label_scores_chips_and_tables_render_what_people_read():
     chips = chips_value(plan_outputs(get_task("keywords")).view("chips"), {"keywords": ["solar", "roofs"], "scores": [0.61, 0.4]})
     assert [c for c in chips if c[0].strip()] == [("solar", 0.61), ("roofs", 0.4)]
     table = table_value(plan_outputs(get_task("bias")).view("table"), {"test": "weat6", "effect_size": 1.0211, "n_targ1": 8})
-    assert [row[:2] for row in table] == [["test", "weat6"], ["effect_size", "1.021"], ["n_targ1", "8"]]
+    assert [row[:2] for row in table] == [["test", "weat6"], ["effect size", "1.021"], ["n targ1", "8"]]
 
 
 def test_details_hold_warnings_diagnostics_and_fields_not_shown_elsewhere():

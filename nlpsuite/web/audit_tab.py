@@ -56,10 +56,12 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
                 summary = gr.Markdown(elem_id="audit-summary")
                 disparity = gr.Dataframe(headers=DISPARITY_HEADERS, label="Disparities per direction (95% CIs)",
                                          interactive=False, wrap=True, elem_id="audit-disparity", max_height=1200,
-                                         column_widths=["10%", "15%", "20%", "7%", "13%", "15%", "9%", "11%"])
+                                         elem_classes=["nlpsuite-table"],
+                                         column_widths=["14%", "13%", "16%", "8%", "13%", "14%", "9%", "13%"])
                 groups = gr.Dataframe(headers=GROUP_HEADERS, label="Metrics by group (95% bootstrap CIs)",
                                       interactive=False, wrap=True, elem_id="audit-groups", max_height=1200,
-                                      column_widths=["10%", "17%", "10%", "13%", "15%", "7%", "17%", "11%"])
+                                      elem_classes=["nlpsuite-table"],
+                                      column_widths=["14%", "14%", "9%", "13%", "13%", "8%", "16%", "13%"])
                 pairs = gr.HTML(label="Worst counterfactual pairs", elem_id="audit-pairs")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="audit-files")
 

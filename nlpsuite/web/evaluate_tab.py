@@ -34,7 +34,7 @@ def build_evaluate_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> 
                 error = gr.Markdown(elem_id="evaluate-error", elem_classes=["nlpsuite-error"])
                 summary = gr.Markdown(elem_id="evaluate-summary")
                 metrics = gr.Dataframe(headers=METRIC_HEADERS, label="Metrics (95% bootstrap CI)", interactive=False,
-                                       elem_id="evaluate-metrics")
+                                       elem_id="evaluate-metrics", elem_classes=["nlpsuite-table"])
                 plots = gr.HTML(elem_id="evaluate-plots")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="evaluate-files")
 

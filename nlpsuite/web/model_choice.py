@@ -73,6 +73,7 @@ def find_local_models(dirs: Iterable[Path]) -> tuple[LocalModel, ...]:
             found.append(directory)
         else:
             found.extend(sorted(p for p in directory.iterdir() if p.is_dir() and _is_model_dir(p)))
+    found = list(dict.fromkeys(found))  # a folder named twice (or inside another named one) is offered once
     names = [p.name for p in found]
     return tuple(LocalModel(p.name if names.count(p.name) == 1 else f"{p.parent.name}/{p.name}", p) for p in found)
 

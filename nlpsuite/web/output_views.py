@@ -164,8 +164,10 @@ def chips_value(view: OutputView, output: Mapping[str, Any]) -> list[tuple[str, 
 
 
 def table_value(view: OutputView, output: Mapping[str, Any]) -> list[list[str]]:
-    """Rows of (output, value, meaning) for the fields present in ``output``."""
-    return [[f.name, format_value(output.get(f.name)), f.description] for f in view.fields if output.get(f.name) is not None]
+    """Rows of (output, value, meaning) for the fields present in ``output``; a field is named as its
+    label (``p value method``), so a narrow column wraps between words, never inside a name."""
+    return [[f.name.replace("_", " "), format_value(output.get(f.name)), f.description]
+            for f in view.fields if output.get(f.name) is not None]
 
 
 def interval_svg(view: OutputView, output: Mapping[str, Any], width: int = 560) -> str:
@@ -279,7 +281,8 @@ def build_components(plan: OutputPlan) -> list[Any]:
             components.append(gr.Markdown(elem_classes=["nlpsuite-error"]))
         elif view.kind == "table":
             components.append(gr.Dataframe(headers=["output", "value", "meaning"], label=view.title,
-                                           interactive=False, wrap=True, column_widths=["22%", "18%", "60%"]))
+                                           interactive=False, wrap=True, column_widths=["26%", "18%", "56%"],
+                                           elem_classes=["nlpsuite-table"]))
         elif view.kind == "interval":
             components.append(gr.HTML(label=view.title))
         elif view.kind == "label":
