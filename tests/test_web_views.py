@@ -116,6 +116,24 @@ def test_demo_help_lists_its_options():
         main(["demo", "--help"])
 
 
+def test_demo_options_reach_the_servers_settings_and_every_request(tmp_path):
+    import argparse
+
+    from nlpsuite.cli.commands import demo
+
+    parser = argparse.ArgumentParser()
+    demo.configure(parser)
+    args = parser.parse_args(["--model-dir", str(tmp_path / "a"), "--model-dir", str(tmp_path / "b"),
+                              "--allow-hub-models", "--runtime", "onnx", "--quantize", "int8",
+                              "--max-batch-size", "16", "--model-threads", "3"])
+    settings = demo.settings_from(args)
+    assert settings.model_dirs == (tmp_path / "a", tmp_path / "b") and settings.allow_hub_models
+    assert settings.max_batch_size == 16 and settings.model_threads == 3
+    assert settings.task_options().model_args == {"runtime": "onnx", "quantize": "int8"}
+    default = demo.settings_from(parser.parse_args([]))
+    assert default.task_options().model_args == {} and default.model_dirs == () and not default.allow_hub_models
+
+
 def test_unknown_tasks_are_refused_before_gradio_loads():
     from nlpsuite.errors import UsageError
     from nlpsuite.web.app import selected_tasks
