@@ -255,3 +255,16 @@ def test_evaluate_reads_an_uploaded_jsonl_and_refuses_other_files(demo_client, t
     big.write_text(json.dumps({"text": "x" * TEST_MAX_UPLOAD_BYTES, "label": "positive"}) + "\n")
     with pytest.raises((AppError, ValueError), match="maximum file size|at most"):  # the server's upload limit
         _evaluate(demo_client, "sentiment", upload=big)
+
+
+def test_generation_reference_scores_the_continuation_against_the_visitors_reference(demo_client):
+    from nlpsuite.registry import get_task
+
+    prompt = get_task("generation-reference").examples[0]["prompt"]
+    values = call_task(demo_client, "generation-reference", prompt=prompt, reference="and runs into the woods.",
+                       model="local:tiny-gpt2")
+    assert output_of("generation-reference", values, "text") == "and runs into the woods."
+    scores = {row[0]: float(row[1]) for row in output_of("generation-reference", values, "scores")["data"]}
+    assert set(scores) == {"chrf", "rougeL"} and scores["chrf"] == 100.0
+    unscored = call_task(demo_client, "generation-reference", prompt=prompt, model="local:tiny-gpt2")
+    assert not output_of("generation-reference", unscored, "scores")["data"]  # no reference, no scores

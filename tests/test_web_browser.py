@@ -167,6 +167,7 @@ def test_a_failed_run_shows_its_error_in_the_tab_and_clears_the_old_result(page,
     page.goto(demo_server.url, wait_until="networkidle")
     open_tab(page, "sentiment")
     page.locator("#tab-sentiment .gallery-item").first.click()
+    expect(page.locator("#sentiment-input-text textarea")).not_to_have_value("", timeout=30_000)
     page.locator("#sentiment-run").click()
     label = page.locator("#sentiment-output-label")
     expect(label).to_contain_text("positive", timeout=120_000)

@@ -23,8 +23,10 @@ def test_output_views_follow_the_declared_output_types():
     assert kinds("sentiment") == ["error", "label", "model", "details"]
     assert kinds("classification") == ["error", "label", "model", "details"]
     assert kinds("keywords") == ["error", "chips", "model", "details"]
-    assert kinds("translation") == ["error", "text", "model", "details"]
-    assert kinds("summarization") == ["error", "text", "model", "details"]
+    # a task scoring its text against a reference shows those scores for the visitor's reference
+    assert kinds("translation") == ["error", "text", "scores", "model", "details"]
+    assert kinds("summarization") == ["error", "text", "scores", "model", "details"]
+    assert kinds("generation-reference") == ["error", "text", "scores", "model", "details"]
     assert kinds("bias") == ["error", "table", "interval", "model", "details"]
 
 
@@ -73,7 +75,7 @@ def test_values_convert_between_components_and_typed_fields():
 def test_a_tab_request_splits_inputs_settings_and_model():
     form = TaskForm(get_task("translation"))
     names = form.parameter_names()
-    assert names[:3] == ["source", "src_lang", "tgt_lang"] and names[-1] == "model"
+    assert names[:4] == ["source", "src_lang", "tgt_lang", "target"] and names[-1] == "model"  # target: a reference
     values = form.values_for({"source": "hello", "src_lang": "en", "tgt_lang": "de", "num_beams": "2"})
     request = form.request(values)
     assert request.record == {"source": "hello", "src_lang": "en", "tgt_lang": "de"}

@@ -131,3 +131,17 @@ def test_the_column_form_and_label_table_come_from_the_uploaded_file(tmp_path):
 def test_a_broken_upload_is_reported_by_file_name():
     message, _ = user_message(InputError("/tmp/gradio/abc123/broken.csv:2: malformed CSV row"))
     assert message == "broken.csv:2: malformed CSV row"
+
+
+def test_a_reference_box_only_where_a_text_is_scored_against_one():
+    from nlpsuite.web.reference_scores import reference_input, reference_scores
+
+    assert reference_input(get_task("sentiment")) is None  # a label reference: right or wrong, no box
+    spec = get_task("generation-reference")
+    field = reference_input(spec)
+    assert field is not None and not field.required and "chrf" in field.description
+    exact = dict((row[0], float(row[1])) for row in reference_scores(spec, {"continuation": "and runs into the woods."},
+                                                                      "and runs into the woods."))
+    other = dict((row[0], float(row[1])) for row in reference_scores(spec, {"continuation": "a cat sat"},
+                                                                      "and runs into the woods."))
+    assert set(exact) == {"chrf", "rougeL"} and all(exact[k] > other[k] for k in exact)

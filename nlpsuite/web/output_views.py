@@ -30,7 +30,7 @@ from typing import Any, Literal
 from nlpsuite.runtime import ModelInfo
 from nlpsuite.specs import DETAILS_KEY, WARNINGS_KEY, FieldSpec, TaskSpec
 
-ViewKind = Literal["error", "table", "interval", "label", "text", "chips", "model", "details"]
+ViewKind = Literal["error", "table", "interval", "label", "text", "chips", "scores", "model", "details"]
 NUMBER_TYPES = ("number", "integer")
 SCALAR_TYPES = ("label", "number", "integer", "boolean")
 TABLE_THRESHOLD = 3
@@ -56,6 +56,8 @@ class OutputView:
             return "Details"
         if self.kind == "table":
             return "Results"
+        if self.kind == "scores":
+            return "Scores against your reference"
         if self.kind == "interval":
             return "Estimate with its interval"
         return self.fields[0].name.replace("_", " ") if self.fields else self.kind
@@ -101,6 +103,10 @@ def plan_outputs(spec: TaskSpec) -> OutputPlan:
             scores = next((s for s in fields if s.type == "json" and s.name not in used), None)
             views.append(OutputView("chips", (f,), scores=scores))
             used |= {f.name} | ({scores.name} if scores else set())
+    from nlpsuite.web.reference_scores import reference_bindings
+
+    if reference_bindings(spec):
+        views.append(OutputView("scores"))
     views.append(OutputView("model"))
     views.append(OutputView("details"))
     hidden = tuple(f for f in fields if f.name not in used)
@@ -237,8 +243,10 @@ def visible_model(model: ModelInfo) -> dict[str, Any]:
     return {key: info[key] for key in VISIBLE_MODEL_FIELDS if info.get(key) is not None}
 
 
-def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None) -> list[Any]:
-    """The value of every planned component, in plan order, for one output record."""
+def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None,
+           scores: list[list[str]] | None = None) -> list[Any]:
+    """The value of every planned component, in plan order, for one output record (and the scores against
+    the visitor's reference, when one was given)."""
     values: list[Any] = []
     for view in plan.views:
         if view.kind == "error":
@@ -254,6 +262,8 @@ def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None)
             values.append("" if value is None else str(value))
         elif view.kind == "chips":
             values.append(chips_value(view, output))
+        elif view.kind == "scores":
+            values.append(scores or [])
         elif view.kind == "model":
             values.append(model_markdown(model, output))
         else:
@@ -267,8 +277,8 @@ def render_error(plan: OutputPlan, message: str) -> list[Any]:
 
 
 #: What each view holds when it shows nothing (a cleared Label needs ``None``, chips an empty list).
-EMPTY_VALUES: dict[str, Any] = {"table": [], "interval": "", "label": None, "text": "", "chips": [], "model": "",
-                                "details": None}
+EMPTY_VALUES: dict[str, Any] = {"table": [], "interval": "", "label": None, "text": "", "chips": [], "scores": [],
+                                "model": "", "details": None}
 
 
 def build_components(plan: OutputPlan) -> list[Any]:
@@ -285,6 +295,9 @@ def build_components(plan: OutputPlan) -> list[Any]:
                                            elem_classes=["nlpsuite-table"]))
         elif view.kind == "interval":
             components.append(gr.HTML(label=view.title))
+        elif view.kind == "scores":
+            components.append(gr.Dataframe(headers=["metric", "value", "better"], label=view.title,
+                                           interactive=False, wrap=True, elem_classes=["nlpsuite-table"]))
         elif view.kind == "label":
             components.append(gr.Label(label=view.title, num_top_classes=10))
         elif view.kind == "text":

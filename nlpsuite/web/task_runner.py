@@ -34,10 +34,12 @@ LOADED_TASKS_CACHE = "web.loaded-tasks"
 
 @dataclass(frozen=True)
 class TaskResult:
-    """A task's output for one request and the model that made it."""
+    """A task's output for one request, the model that made it, and (given a reference) the task's
+    reference metrics on it as (metric, value, better) rows."""
 
     output: dict[str, Any]
     model: ModelInfo
+    scores: list[list[str]] | None = None
 
 
 def _canonical(value: Mapping[str, Any]) -> str:
@@ -161,7 +163,7 @@ class TaskRunner:
                 continue
             for i, output in zip(indices, outputs):
                 outcomes[i] = (PluginError(str(output["error"])) if "error" in output
-                               else TaskResult(output=output, model=loaded.model))
+                               else self._result(spec, requests[i], output, loaded))  # type: ignore[arg-type]
         return outcomes  # type: ignore[return-value]
 
     def stream(self, spec: TaskSpec, request: TaskRequest) -> Iterator[TaskResult]:
@@ -171,9 +173,20 @@ class TaskRunner:
         if "stream" not in loaded.capabilities:
             yield self.run(spec, request)
             return
+        last: dict[str, Any] | None = None
         with self._model_lock(loaded):
             for partial in loaded.stream(dict(request.record)):
+                last = partial
                 yield TaskResult(output=partial, model=loaded.model)
+        if last is not None and request.reference:
+            yield self._result(spec, request, last, loaded)  # the final output, now with its scores
+
+    @staticmethod
+    def _result(spec: TaskSpec, request: TaskRequest, output: dict[str, Any], loaded: LoadedTask) -> TaskResult:
+        from nlpsuite.web.reference_scores import reference_scores
+
+        scores = reference_scores(spec, output, request.reference) if request.reference else None
+        return TaskResult(output=output, model=loaded.model, scores=scores)
 
     def warm_up(self, specs: list[TaskSpec]) -> None:
         """Load each task's default model now (in the background), so a first click is quick.

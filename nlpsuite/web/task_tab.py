@@ -49,7 +49,7 @@ def answer(plan: OutputPlan, outcome: TaskResult | Exception) -> list[Any]:
     """The tab's output values for one request's outcome: its result, or its error with the rest emptied."""
     if isinstance(outcome, Exception):
         return render_error(plan, error_markdown(outcome))
-    return render(plan, outcome.output, outcome.model)
+    return render(plan, outcome.output, outcome.model, outcome.scores)
 
 
 def build_task_tab(spec: TaskSpec, runner: TaskRunner) -> None:
@@ -74,6 +74,9 @@ def build_task_tab(spec: TaskSpec, runner: TaskRunner) -> None:
                           for f in form.input_fields]
                 for component, f in zip(inputs, form.input_fields):
                     component.elem_id = f"{tag}-input-{slug(f.name)}"
+                references = [component_for(f) for f in form.reference_fields]
+                for component in references:
+                    component.elem_id = f"{tag}-reference"
                 arguments: list[Any] = []
                 if form.argument_fields:
                     with gr.Accordion("Task settings", open=False):
@@ -110,7 +113,7 @@ def build_task_tab(spec: TaskSpec, runner: TaskRunner) -> None:
 
             model.change(on_model, inputs=model, outputs=settings_box, api_visibility="private")
 
-        wire_handler(spec, runner, form, plan, run, [*inputs, *arguments, *generation, model], outputs)
+        wire_handler(spec, runner, form, plan, run, [*inputs, *references, *arguments, *generation, model], outputs)
 
 
 def wire_handler(spec: TaskSpec, runner: TaskRunner, form: TaskForm, plan: OutputPlan, run: Any,
