@@ -120,7 +120,8 @@ def test_bias_numbers_come_back_as_a_table_with_an_interval_plot(demo_client):
     assert {"effect size", "p value", "ci low", "ci high", "test"} <= set(rows)  # names that wrap at spaces
     assert rows["test"] == "weat6"
     assert float(rows["effect size"]) > 0
-    assert "<svg" in output_of("bias", values, "interval")
+    interval = output_of("bias", values, "interval")
+    assert "<svg" in interval and "lies above 0" in interval  # a plain-language verdict with the plot
 
 
 def test_a_third_party_task_gets_a_working_tab_with_typed_arguments(demo_client):

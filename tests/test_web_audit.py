@@ -140,3 +140,8 @@ def test_audit_refusals_are_readable_messages(demo_client, tmp_path):
     with pytest.raises(AppError) as refused:
         _audit(demo_client, upload=script, perturbations=["gender"])
     assert "Invalid file type" in str(refused.value)
+
+
+def test_the_audit_opens_with_a_plain_language_verdict(gendered_audit):
+    _, (summary, *_rest) = gendered_audit
+    assert summary.startswith("**Verdict: ")  # above the statistics and the tables

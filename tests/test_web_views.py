@@ -27,7 +27,7 @@ def test_output_views_follow_the_declared_output_types():
     assert kinds("translation") == ["error", "text", "scores", "model", "details"]
     assert kinds("summarization") == ["error", "text", "scores", "model", "details"]
     assert kinds("generation-reference") == ["error", "text", "scores", "model", "details"]
-    assert kinds("bias") == ["error", "table", "interval", "model", "details"]
+    assert kinds("bias") == ["error", "interval", "table", "model", "details"]  # the verdict above the table
 
 
 def test_the_same_declarations_under_another_name_get_the_same_views():

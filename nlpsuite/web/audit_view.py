@@ -299,7 +299,15 @@ def summary_markdown(results: Mapping[str, Any], report_error: str | None = None
 
     dataset, counts, model = (results.get(k) or {} for k in ("dataset", "counts", "model"))
     runtime = results.get("runtime") or {}
+    findings = results.get("findings") or []
+    if findings:
+        verdict = (f"**Verdict: {len(findings)} finding(s)** — outputs or metrics that differ between the "
+                   "original and the swapped inputs beyond chance:\n" + "\n".join(f"- {html.escape(finding_text(f))}" for f in findings))
+    else:
+        verdict = ("**Verdict: nothing flagged** — no label shift significant after Holm's correction, and no score "
+                   "change or group difference whose 95% CI excludes 0.")
     lines = [
+        verdict,
         f"**{html.escape(str(results.get('task')))}** on **{html.escape(str(dataset.get('name')))}**: "
         f"{counts.get('inputs_with_variants')} of {counts.get('inputs')} inputs had something to swap "
         f"({counts.get('inputs_skipped_everywhere')} had nothing: counted, never scored); "
@@ -309,12 +317,6 @@ def summary_markdown(results: Mapping[str, Any], report_error: str | None = None
     ]
     if model.get("notice"):
         lines.append(f"> ⚠️ **Fallback:** {html.escape(model['notice'])}")
-    findings = results.get("findings") or []
-    if findings:
-        lines.append(f"**{len(findings)} finding(s):**\n" + "\n".join(f"- {html.escape(finding_text(f))}" for f in findings))
-    else:
-        lines.append("**Nothing flagged:** no label shift significant after Holm's correction, and no score change "
-                     "or group difference whose 95% CI excludes 0.")
     if not results.get("reportable", True):
         lines.append("> This audit used a limit, so it is marked non-reportable.")
     if report_error:

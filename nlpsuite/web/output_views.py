@@ -4,7 +4,8 @@ Rules, applied in order to :attr:`TaskSpec.output_fields`:
 
 * three or more number fields → a key/value **table** of the scalar fields (label, number,
   integer, boolean) with each field's description; when ``ci_low``/``ci_high`` are declared
-  next to them, an **interval plot** of the first number with that interval;
+  next to them, above the table a plain-language **verdict** on the first number (its interval
+  lies above 0, below 0, or includes 0) and an **interval plot**;
 * otherwise a ``label`` field → a **label** with score bars, taken from a JSON mapping of
   label → probability (a declared ``json`` field) or from a declared number;
 * each ``text`` field → a **text** box;
@@ -79,13 +80,14 @@ def plan_outputs(spec: TaskSpec) -> OutputPlan:
     numbers = [f for f in fields if f.type in NUMBER_TYPES]
     if len(numbers) >= TABLE_THRESHOLD:
         scalars = tuple(f for f in fields if f.type in SCALAR_TYPES)
-        views.append(OutputView("table", scalars))
-        used |= {f.name for f in scalars}
         names = {f.name for f in numbers}
         estimate = next((f for f in numbers if f.name not in INTERVAL_FIELDS), None)
         if estimate is not None and all(n in names for n in INTERVAL_FIELDS):
+            # the verdict and its plot first, the table of every number under them
             low, high = (spec.output_field(n) for n in INTERVAL_FIELDS)
             views.append(OutputView("interval", (estimate, low, high)))  # type: ignore[arg-type]
+        views.append(OutputView("table", scalars))
+        used |= {f.name for f in scalars}
     else:
         label = next((f for f in fields if f.type == "label"), None)
         if label is not None:
@@ -176,6 +178,18 @@ def table_value(view: OutputView, output: Mapping[str, Any]) -> list[list[str]]:
             for f in view.fields if output.get(f.name) is not None]
 
 
+def interval_verdict(view: OutputView, output: Mapping[str, Any]) -> str:
+    """One sentence on the estimate's interval: whether it tells the estimate's sign."""
+    estimate = view.fields[0]
+    value, low, high = (output.get(f.name) for f in view.fields)
+    if not all(_finite(v) for v in (value, low, high)):
+        return ""
+    name = estimate.name.replace("_", " ")
+    where = ("lies above 0" if low > 0 else "lies below 0" if high < 0
+             else "includes 0: this result does not tell whether it is above or below 0")
+    return f"{name} is {format_value(value)}; its interval [{format_value(low)}, {format_value(high)}] {where}."
+
+
 def interval_svg(view: OutputView, output: Mapping[str, Any], width: int = 560) -> str:
     """A dot at the estimate and a whisker over its interval, on an axis symmetric about zero."""
     estimate, low_field, high_field = view.fields
@@ -254,7 +268,9 @@ def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None,
         elif view.kind == "table":
             values.append(table_value(view, output))
         elif view.kind == "interval":
-            values.append(interval_svg(view, output))
+            verdict = interval_verdict(view, output)
+            plot = interval_svg(view, output)
+            values.append(f'<p class="nlpsuite-verdict"><b>{html.escape(verdict)}</b></p>{plot}' if verdict else plot)
         elif view.kind == "label":
             values.append(label_value(view, output))
         elif view.kind == "text":
