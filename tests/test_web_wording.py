@@ -145,3 +145,14 @@ def test_a_reference_box_only_where_a_text_is_scored_against_one():
     other = dict((row[0], float(row[1])) for row in reference_scores(spec, {"continuation": "a cat sat"},
                                                                       "and runs into the woods."))
     assert set(exact) == {"chrf", "rougeL"} and all(exact[k] > other[k] for k in exact)
+
+
+def test_a_plugins_no_model_hint_reads_as_what_a_visitor_can_do():
+    from nlpsuite.registry import get_task
+
+    for task in ("translation", "generation"):
+        hint = page_text(get_task(task).no_fallback_hint, hint=True)
+        assert hint.startswith("pick a local") and "in Model" in hint
+        assert "--" not in hint and "go online" not in hint  # a visitor cannot take the server online
+    message = page_text("no embedded fallback (model x is not available: offline (OSError: x is not in the cache))")
+    assert "OSError" not in message and message.endswith("offline)")

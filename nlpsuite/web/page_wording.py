@@ -24,6 +24,12 @@ PAGE_CONTROLS: tuple[tuple[str, str], ...] = (
     (r"\s*\(?,?\s*e\.g\.,?\s+(?:--|`?nlpsuite |iconv)[^;)]*\)?", ""),
     (r"pass --model PATH to a local model directory,? or go online",
      "pick a local model in Model (the server's operator can offer more)"),
+    # a visitor picks from what the server offers, and cannot take the server online
+    (r"pass --model PATH to a local ([^,;]*?) directory(?: written by save_pretrained)?(?: \([^)]*\))?",
+     r"pick a local \1 in Model, if the server offers one"),
+    (r",?\s*or go online\b[^;]*", ""),
+    # an exception's own text in parentheses is for the operator's log
+    (r"\s*\((?:[A-Za-z]+(?:Error|Exception)): [^()]*(?:\([^()]*\)[^()]*)*\)", ""),
     (r"--model PATH", "Model"),
     (r"--model\b", "Model"),
     (r"--columns(?: [\w.=,]+)?", "the Columns boxes"),
