@@ -85,9 +85,19 @@ class DemoSettings:
         )
 
 
+#: Gradio's queue builds a pandas DataFrame of its last (by default 10,000) events every time one completes,
+#: for a monitoring page this server never enables: under 16 users that was most of the server's CPU and a
+#: steady growth of its memory.  Records stay few and the summary is never computed, unless exported otherwise.
+GRADIO_QUEUE_DEFAULTS = {
+    "GRADIO_ANALYTICS_MAX_EVENTS": "100",
+    "GRADIO_ANALYTICS_CACHE_FREQUENCY": str(10**12),
+}
+
+
 def apply_gradio_privacy_defaults() -> None:
-    """No analytics, no version check, no hub telemetry, unless the user exported otherwise."""
-    for name, value in GRADIO_PRIVACY_DEFAULTS.items():
+    """No analytics, no version check, no hub telemetry, no per-event monitoring summary, unless the user
+    exported otherwise (read by gradio when it is imported or its queue is made)."""
+    for name, value in {**GRADIO_PRIVACY_DEFAULTS, **GRADIO_QUEUE_DEFAULTS}.items():
         os.environ.setdefault(name, value)
 
 
