@@ -31,6 +31,7 @@ class RunningDemo:
 
     def close(self) -> None:
         self.blocks.close()
+        self.runner.close()
 
     def wait(self) -> None:
         self.blocks.block_thread()
