@@ -32,8 +32,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def offered_models(tmp_path_factory: pytest.TempPathFactory, *models: Path) -> Path:
+    """A ``--model-dir`` folder offering exactly ``models`` (linked, so each keeps its folder name)."""
+    folder = tmp_path_factory.mktemp("demo-models")
+    for model in models:
+        (folder / model.name).symlink_to(model, target_is_directory=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory, tiny_translator: Path, tiny_causal_lm: Path) -> Iterator[Any]:
+    """The demo as an operator with two local models (``--model-dir``) serves it, offline."""
     pytest.importorskip("gradio")
     from nlpsuite.session import Session
     from nlpsuite.testing import registered
@@ -42,17 +51,36 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.web_plugin import EchoWordsPlugin
 
     runs = tmp_path_factory.mktemp("demo-runs")
+    models = offered_models(tmp_path_factory, tiny_translator, tiny_causal_lm)
     with registered(EchoWordsPlugin(), "echo-words-test-plugin"), \
             registered(PetsPerturbationPlugin(), "pets-test-plugin"):
         settings = DemoSettings(
             host="127.0.0.1", port=free_port(), offline=True, warm_up=False, quiet=True, runs_dir=runs,
-            max_input_chars=TEST_MAX_INPUT_CHARS, max_upload_bytes=TEST_MAX_UPLOAD_BYTES,
+            max_input_chars=TEST_MAX_INPUT_CHARS, max_upload_bytes=TEST_MAX_UPLOAD_BYTES, model_dirs=(models,),
         )
         demo = start(settings, session=Session(offline=True))
         try:
             yield demo
         finally:
             demo.close()
+
+
+@pytest.fixture(scope="session")
+def bare_demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo offline with no local model offered: translation and generation cannot run on it."""
+    pytest.importorskip("gradio")
+    from nlpsuite.session import Session
+    from nlpsuite.web.serving import start
+    from nlpsuite.web.settings import DemoSettings
+
+    settings = DemoSettings(host="127.0.0.1", port=free_port(), offline=True, warm_up=False, quiet=True,
+                            runs_dir=tmp_path_factory.mktemp("bare-demo-runs"),
+                            tasks=("sentiment", "translation", "generation", "generation-reference"))
+    demo = start(settings, session=Session(offline=True))
+    try:
+        yield demo
+    finally:
+        demo.close()
 
 
 @pytest.fixture(scope="session")
@@ -154,9 +182,25 @@ class PetsPerturbationPlugin:
                                  directions=("cat->dog", "dog->cat"), groups=("cat", "dog"))]
 
 
-def audit_values(task: str, *, perturbations: list[str], upload: Any = None, columns: str | None = None,
+def dataset_values(task: str, *, upload: Any = None, columns: dict[str, str] | None = None,
+                   labels: list[list[str]] | None = None, with_labels: bool, model: str | None = None) -> list[Any]:
+    """Positional values of the dataset controls (``DatasetControls.inputs``) of ``/evaluate`` and ``/audit``:
+    ``columns`` maps a task field to the column of the file that holds it, as the Columns dropdowns do."""
+    from nlpsuite.registry import get_task
+    from nlpsuite.web.dataset_form import COLUMN_SLOTS, SAME_NAME, dataset_fields
+
+    source = "an uploaded file" if upload is not None else "the task's sample dataset"
+    names = [f.name for f in dataset_fields(get_task(task))]
+    slots = [(columns or {}).get(name, SAME_NAME) if i < len(names) else SAME_NAME
+             for i, name in zip(range(COLUMN_SLOTS), [*names, *[""] * COLUMN_SLOTS])]
+    table = [{"headers": ["label in your file", "label the model gives"], "data": labels or [], "metadata": None}] \
+        if with_labels else []
+    return [task, source, upload, *slots, *table, model or ":default:"]
+
+
+def audit_values(task: str, *, perturbations: list[str], upload: Any = None, columns: dict[str, str] | None = None,
                  model: str | None = None, limit: int = 0, min_inputs: int = 10, bootstrap: int = 1000,
                  seed: int = 0) -> list[Any]:
     """Positional values of the ``/audit`` endpoint."""
-    source = "an uploaded file" if upload is not None else "the task's sample dataset"
-    return [task, source, upload, columns, model or ":default:", perturbations, limit, min_inputs, bootstrap, seed]
+    return [*dataset_values(task, upload=upload, columns=columns, with_labels=False, model=model),
+            perturbations, limit, min_inputs, bootstrap, seed]

@@ -18,9 +18,24 @@ gradio_client = pytest.importorskip("gradio_client")
 AppError = gradio_client.exceptions.AppError
 
 
-def _audit(client, task="sentiment", *, upload=None, **kwargs):
+def _answer(client, task="sentiment", *, upload=None, **kwargs):
     file = gradio_client.handle_file(str(upload)) if upload else None
     return client.predict(*audit_values(task, upload=file, **kwargs), api_name="/audit")
+
+
+def _audit(client, task="sentiment", **kwargs):
+    """The audit's five result outputs, once its error area is empty."""
+    error, *results = _answer(client, task, **kwargs)
+    assert not error, error
+    return tuple(results)
+
+
+def _refusal(client, task="sentiment", **kwargs) -> str:
+    """The message in the tab's error area; every result output is empty beside it."""
+    error, summary, disparity, groups, pairs, files = _answer(client, task, **kwargs)
+    assert error and not summary and not disparity["data"] and not groups["data"] and not pairs and not files
+    assert "Traceback" not in error
+    return error
 
 
 def _rows(table: dict, headers: list[str]) -> list[dict[str, str]]:
@@ -109,22 +124,24 @@ def test_asking_again_answers_from_the_prediction_cache(demo_client, gendered_au
 
 
 def test_audit_refusals_are_readable_messages(demo_client, tmp_path):
-    with pytest.raises(AppError) as none_chosen:
-        _audit(demo_client, perturbations=[])
-    assert "no perturbation chosen" in str(none_chosen.value) and "Traceback" not in str(none_chosen.value)
-    with pytest.raises(AppError) as no_file:
-        client_values = audit_values("sentiment", perturbations=["gender"])
-        client_values[1] = "an uploaded file"
-        demo_client.predict(*client_values, api_name="/audit")
-    assert "no dataset file uploaded" in str(no_file.value)
+    assert "no perturbation chosen" in _refusal(demo_client, perturbations=[])
+    client_values = audit_values("sentiment", perturbations=["gender"])
+    client_values[1] = "an uploaded file"
+    no_file = demo_client.predict(*client_values, api_name="/audit")[0]
+    assert "no dataset file uploaded" in no_file
     nothing = tmp_path / "plain.jsonl"
     nothing.write_text("".join(json.dumps({"text": t, "label": "positive"}) + "\n"
                                for t in ("A fine day out.", "The soup was hot.")), encoding="utf-8")
-    with pytest.raises(AppError) as nothing_to_swap:
-        _audit(demo_client, upload=nothing, perturbations=["gender"])
-    assert "none of the 2 inputs has anything to swap" in str(nothing_to_swap.value)
+    assert "none of the 2 inputs has anything to swap" in _refusal(demo_client, upload=nothing, perturbations=["gender"])
+    assert "Bootstrap resamples 20000 is not a whole number from 0 to 10,000" in \
+        _refusal(demo_client, perturbations=["gender"], bootstrap=20_000)
     script = tmp_path / "evil.py"
     script.write_text("import os\n")
     with pytest.raises(AppError) as refused:
         _audit(demo_client, upload=script, perturbations=["gender"])
     assert "Invalid file type" in str(refused.value)
+
+
+def test_the_audit_opens_with_a_plain_language_verdict(gendered_audit):
+    _, (summary, *_rest) = gendered_audit
+    assert summary.startswith("**Verdict: ")  # above the statistics and the tables

@@ -19,12 +19,15 @@ def kinds(task: str) -> list[str]:
 
 
 def test_output_views_follow_the_declared_output_types():
-    assert kinds("sentiment") == ["label", "model", "details"]
-    assert kinds("classification") == ["label", "model", "details"]
-    assert kinds("keywords") == ["chips", "model", "details"]
-    assert kinds("translation") == ["text", "model", "details"]
-    assert kinds("summarization") == ["text", "model", "details"]
-    assert kinds("bias") == ["table", "interval", "model", "details"]
+    # every tab's output area opens with its error area, empty until a run fails
+    assert kinds("sentiment") == ["error", "label", "model", "details"]
+    assert kinds("classification") == ["error", "label", "model", "details"]
+    assert kinds("keywords") == ["error", "chips", "model", "details"]
+    # a task scoring its text against a reference shows those scores for the visitor's reference
+    assert kinds("translation") == ["error", "text", "scores", "model", "details"]
+    assert kinds("summarization") == ["error", "text", "scores", "model", "details"]
+    assert kinds("generation-reference") == ["error", "text", "scores", "model", "details"]
+    assert kinds("bias") == ["error", "interval", "table", "model", "details"]  # the verdict above the table
 
 
 def test_the_same_declarations_under_another_name_get_the_same_views():
@@ -43,7 +46,7 @@ def test_label_scores_chips_and_tables_render_what_people_read():
     chips = chips_value(plan_outputs(get_task("keywords")).view("chips"), {"keywords": ["solar", "roofs"], "scores": [0.61, 0.4]})
     assert [c for c in chips if c[0].strip()] == [("solar", 0.61), ("roofs", 0.4)]
     table = table_value(plan_outputs(get_task("bias")).view("table"), {"test": "weat6", "effect_size": 1.0211, "n_targ1": 8})
-    assert [row[:2] for row in table] == [["test", "weat6"], ["effect_size", "1.021"], ["n_targ1", "8"]]
+    assert [row[:2] for row in table] == [["test", "weat6"], ["effect size", "1.021"], ["n targ1", "8"]]
 
 
 def test_details_hold_warnings_diagnostics_and_fields_not_shown_elsewhere():
@@ -72,7 +75,7 @@ def test_values_convert_between_components_and_typed_fields():
 def test_a_tab_request_splits_inputs_settings_and_model():
     form = TaskForm(get_task("translation"))
     names = form.parameter_names()
-    assert names[:3] == ["source", "src_lang", "tgt_lang"] and names[-1] == "model"
+    assert names[:4] == ["source", "src_lang", "tgt_lang", "target"] and names[-1] == "model"  # target: a reference
     values = form.values_for({"source": "hello", "src_lang": "en", "tgt_lang": "de", "num_beams": "2"})
     request = form.request(values)
     assert request.record == {"source": "hello", "src_lang": "en", "tgt_lang": "de"}
@@ -86,7 +89,10 @@ def test_components_come_from_type_choices_and_bounds():
     from nlpsuite.web.field_components import component_for
 
     with gr.Blocks():
-        assert isinstance(component_for(argument("k", "integer", default=5, minimum=1, maximum=50)), gr.Slider)
+        # a number box, its range in its help line: the host checks the range and names the field
+        bounded = component_for(argument("k", "integer", default=5, minimum=1, maximum=50))
+        assert isinstance(bounded, gr.Number) and bounded.minimum is None and bounded.maximum is None
+        assert "1" in bounded.info and "50" in bounded.info
         assert isinstance(component_for(argument("k", "integer", default=3, minimum=1)), gr.Number)
         assert isinstance(component_for(argument("beams", "integer", minimum=1)), gr.Textbox)  # may stay unset
         assert isinstance(component_for(argument("mode", "text", default="a", choices=["a", "b"])), gr.Dropdown)
@@ -112,6 +118,24 @@ def test_demo_help_lists_its_options():
         main(["demo", "--help"])
 
 
+def test_demo_options_reach_the_servers_settings_and_every_request(tmp_path):
+    import argparse
+
+    from nlpsuite.cli.commands import demo
+
+    parser = argparse.ArgumentParser()
+    demo.configure(parser)
+    args = parser.parse_args(["--model-dir", str(tmp_path / "a"), "--model-dir", str(tmp_path / "b"),
+                              "--allow-hub-models", "--runtime", "onnx", "--quantize", "int8",
+                              "--max-batch-size", "16", "--model-threads", "3"])
+    settings = demo.settings_from(args)
+    assert settings.model_dirs == (tmp_path / "a", tmp_path / "b") and settings.allow_hub_models
+    assert settings.max_batch_size == 16 and settings.model_threads == 3
+    assert settings.task_options().model_args == {"runtime": "onnx", "quantize": "int8"}
+    default = demo.settings_from(parser.parse_args([]))
+    assert default.task_options().model_args == {} and default.model_dirs == () and not default.allow_hub_models
+
+
 def test_unknown_tasks_are_refused_before_gradio_loads():
     from nlpsuite.errors import UsageError
     from nlpsuite.web.app import selected_tasks
@@ -130,7 +154,7 @@ def test_tabs_follow_the_declared_order_rule_and_open_on_a_built_in_task():
     assert keys == sorted(keys) and len(shown) == len(get_tasks())
     first = shown[0]
     # the first tab answers offline, has examples and shows a label: a newcomer can click an example and read it
-    assert first.fallback_model and first.examples and kinds(first.name)[0] == "label"
+    assert first.fallback_model and first.examples and kinds(first.name)[1] == "label"
     assert first.name == "sentiment"  # what the rule gives for the built-in tasks today
     builtin = [not key[0] for key in keys]
     assert builtin == sorted(builtin, reverse=True)  # every built-in task before any third party's

@@ -56,8 +56,20 @@ def _insufficient(result: Mapping[str, Any]) -> bool:
     return result.get("status") == INSUFFICIENT
 
 
+def _readable(value: Any) -> str:
+    """An output value as a person reads it: scores per label as ``negative 0.974, positive 0.026`` and a
+    number to three decimals, never a JSON dict of six-decimal floats."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, Mapping) and all(isinstance(v, (int, float, str)) for v in value.values()):
+        return ", ".join(f"{k} {_readable(v)}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _clip(text: Any) -> str:
-    text = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False, default=str)
+    text = _readable(text)
     return text if len(text) <= _CLIP else text[:_CLIP] + "…"
 
 

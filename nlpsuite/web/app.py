@@ -19,6 +19,10 @@ CSS = """
 .nlpsuite-pairs td, .nlpsuite-pairs th { vertical-align: top; padding: 0.25em 0.5em; text-align: left; }
 .nlpsuite-pairs del { background: #fdd; color: inherit; }
 .nlpsuite-pairs ins { background: #dfd; color: inherit; text-decoration: none; }
+/* an error in a tab's output area: red-edged while it holds a message, invisible while empty */
+.nlpsuite-error:has(p) { border-left: 4px solid #c0392b; background: #fdf1f0; padding: 0.5em 0.8em; }
+/* table cells wrap between words, never inside one ("perturba tion"; gradio's cells break anywhere) */
+.nlpsuite-table * { word-break: normal !important; overflow-wrap: normal !important; hyphens: none; }
 """
 
 #: Tabs after the task tabs: ``builder(runner, task_names)`` renders one inside the open ``gr.Tabs``;

@@ -12,12 +12,10 @@ from nlpsuite.web.audit_view import (
     perturbation_choices,
     run_audit_view,
 )
-from nlpsuite.web.evaluate_tab import SAMPLE, UPLOADED, wire_dataset_controls
-from nlpsuite.web.evaluation_view import UPLOAD_SUFFIXES, readable_size
-from nlpsuite.web.task_form import DEFAULT_MODEL_CHOICE
+from nlpsuite.web.dataset_controls import build_dataset_controls, read_choice
 from nlpsuite.web.task_runner import TaskRunner
-from nlpsuite.web.task_tab import MODEL_INFO, model_choices
-from nlpsuite.web.user_errors import readable_errors
+from nlpsuite.web.user_errors import inline_errors
+from nlpsuite.web.values import whole_number
 
 #: The families ticked when the tab opens (when registered): gender terms and first names by gender.
 DEFAULT_FAMILIES = ("gender", "names")
@@ -30,7 +28,6 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
     families = perturbation_choices()
     if not specs or not families:
         return
-    first = specs[0]
     ticked = [value for _, value in families if value in DEFAULT_FAMILIES] or [families[0][1]]
     defaults = AuditSettings()
     with gr.Tab("Audit", id="audit", elem_id="tab-audit"):
@@ -41,67 +38,56 @@ def build_audit_tab(runner: TaskRunner, task_names: tuple[str, ...] = ()) -> Non
                     "too few inputs reads *insufficient evidence*. Predictions are cached, so asking again is instant.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
-                task = gr.Dropdown(choices=[s.name for s in specs], value=first.name, label="Task", elem_id="audit-task")
-                source = gr.Radio(choices=[SAMPLE, UPLOADED], value=SAMPLE, label="Dataset", elem_id="audit-source")
-                upload = gr.File(label=f"Dataset file ({', '.join(UPLOAD_SUFFIXES)}; at most "
-                                 f"{readable_size(runner.settings.max_upload_bytes)})", file_types=list(UPLOAD_SUFFIXES),
-                                 type="filepath", visible=False, elem_id="audit-upload")
-                columns = gr.Textbox(label="Columns (optional)", visible=False,
-                                     info="field=column pairs when the file's column names differ, e.g. text=review,label=stars")
-                model = gr.Dropdown(choices=model_choices(first), value=DEFAULT_MODEL_CHOICE, allow_custom_value=True,
-                                    label="Model", info=MODEL_INFO, elem_id="audit-model")
+                controls = build_dataset_controls(runner, specs, "audit", with_labels=False)
                 perturbations = gr.CheckboxGroup(choices=families, value=ticked, label="Perturbation families",
                                                  info="every registered perturbation, a plugin's too",
                                                  elem_id="audit-perturbations")
                 with gr.Accordion("Audit settings", open=False):
-                    limit = gr.Number(label="Limit", value=0, precision=0, minimum=0,
+                    limit = gr.Number(label="Limit", value=0,
                                       info="0: every input; N: only the first N (marks the audit non-reportable)")
-                    min_inputs = gr.Number(label="Min inputs", value=defaults.min_inputs, precision=0, minimum=1,
-                                           info="fewest original inputs a slice needs for an estimate")
-                    bootstrap = gr.Number(label="Bootstrap resamples", value=defaults.n_bootstrap, precision=0,
-                                          minimum=0, maximum=10_000, info="over original inputs; 0: no bootstrap CIs")
-                    seed = gr.Number(label="Seed", value=defaults.seed, precision=0)
+                    min_inputs = gr.Number(label="Min inputs", value=defaults.min_inputs,
+                                           info="fewest original inputs a slice needs for an estimate (at least 1)")
+                    bootstrap = gr.Number(label="Bootstrap resamples", value=defaults.n_bootstrap,
+                                          info="over original inputs; 0: no bootstrap CIs (at most 10,000)")
+                    seed = gr.Number(label="Seed", value=defaults.seed, info="a whole number")
                 run = gr.Button("Audit", variant="primary", elem_id="audit-run")
             with gr.Column(scale=3):
+                error = gr.Markdown(elem_id="audit-error", elem_classes=["nlpsuite-error"])
                 summary = gr.Markdown(elem_id="audit-summary")
                 disparity = gr.Dataframe(headers=DISPARITY_HEADERS, label="Disparities per direction (95% CIs)",
                                          interactive=False, wrap=True, elem_id="audit-disparity", max_height=1200,
-                                         column_widths=["10%", "15%", "20%", "7%", "13%", "15%", "9%", "11%"])
+                                         elem_classes=["nlpsuite-table"],
+                                         column_widths=["14%", "13%", "16%", "8%", "13%", "14%", "9%", "13%"])
                 groups = gr.Dataframe(headers=GROUP_HEADERS, label="Metrics by group (95% bootstrap CIs)",
                                       interactive=False, wrap=True, elem_id="audit-groups", max_height=1200,
-                                      column_widths=["10%", "17%", "10%", "13%", "15%", "7%", "17%", "11%"])
+                                      elem_classes=["nlpsuite-table"],
+                                      column_widths=["14%", "14%", "9%", "13%", "13%", "8%", "16%", "13%"])
                 pairs = gr.HTML(label="Worst counterfactual pairs", elem_id="audit-pairs")
                 files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="audit-files")
 
-        wire_dataset_controls(specs, first, task=task, model=model, source=source, upload=upload, columns=columns)
-
-        def audit(task_name: str, source_choice: str, upload_path: str | None, columns_text: str | None,
-                  model_choice: str | None, chosen: list[str] | None, limit_value: float | None,
-                  min_inputs_value: float | None, bootstrap_value: float | None, seed_value: float | None,
-                  progress: Any = gr.Progress(track_tqdm=True)) -> Any:
-            if source_choice == UPLOADED and not upload_path:
-                from nlpsuite.errors import UsageError
-
-                raise UsageError("no dataset file uploaded", hint=f"upload a {'/'.join(UPLOAD_SUFFIXES)} file, "
-                                 "or pick the task's sample dataset")
+        def audit(*values: Any, progress: Any = gr.Progress(track_tqdm=True)) -> Any:
+            *form_values, chosen, limit_value, min_inputs_value, bootstrap_value, seed_value = values
+            choice = read_choice(controls, form_values)
             view = run_audit_view(
-                runner, task_name, list(chosen or ()),
-                upload=upload_path if source_choice == UPLOADED else None,
-                model=None if not model_choice or model_choice == DEFAULT_MODEL_CHOICE else model_choice,
-                limit=int(limit_value) if limit_value else None,
-                columns=(columns_text or None) if source_choice == UPLOADED else None,
+                runner, choice.task, list(chosen or ()), upload=choice.upload, model=choice.model,
+                limit=whole_number("Limit", limit_value, 0, minimum=0) or None, columns=choice.columns,
                 settings=AuditSettings(
-                    seed=int(seed_value or 0),
-                    n_bootstrap=defaults.n_bootstrap if bootstrap_value is None else int(bootstrap_value),
-                    min_inputs=defaults.min_inputs if not min_inputs_value else int(min_inputs_value),
+                    seed=whole_number("Seed", seed_value, defaults.seed, minimum=None),
+                    n_bootstrap=whole_number("Bootstrap resamples", bootstrap_value, defaults.n_bootstrap,
+                                              minimum=0, maximum=10_000),
+                    min_inputs=whole_number("Min inputs", min_inputs_value, defaults.min_inputs, minimum=1),
                 ),
                 progress=lambda fraction, desc: progress(fraction, desc=desc),
             )
-            return view.summary, view.disparity, view.groups, view.pairs, view.files
+            return "", view.summary, view.disparity, view.groups, view.pairs, view.files
+
+        def failed(message: str) -> Any:
+            return message, "", [], [], "", None
 
         run.click(
-            readable_errors(audit),
-            inputs=[task, source, upload, columns, model, perturbations, limit, min_inputs, bootstrap, seed],
-            outputs=[summary, disparity, groups, pairs, files], api_name="audit", concurrency_limit=1,
+            inline_errors(audit, failed),
+            inputs=[*controls.inputs(), perturbations, limit, min_inputs, bootstrap, seed],
+            outputs=[error, summary, disparity, groups, pairs, files], api_name="audit", concurrency_limit=1,
             concurrency_id="audit",
         )
+

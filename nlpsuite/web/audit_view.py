@@ -94,7 +94,7 @@ def run_audit_view(
     upload: str | Path | None = None,
     model: str | None = None,
     limit: int | None = None,
-    columns: str | None = None,
+    columns: Mapping[str, str] | None = None,
     settings: AuditSettings = AuditSettings(),
     progress: Callable[[float, str], None] | None = None,
 ) -> AuditView:
@@ -105,6 +105,7 @@ def run_audit_view(
     from nlpsuite.registry import get_task
 
     spec = get_task(task)
+    chosen_model = runner.model_choice(spec, model)
     known = {p.name for p in applicable_perturbations()}
     chosen = tuple(p for p in perturbations or () if p)
     if not chosen:
@@ -125,9 +126,11 @@ def run_audit_view(
     check_dataset_size(runner, spec, dataset, columns, limit, options.offline, "audits")
 
     request = AuditRequest(
-        task=spec.name, model=model, dataset=dataset, columns=columns or None, limit=limit, perturbations=chosen,
+        task=spec.name, model=chosen_model.reference, dataset=dataset, columns=dict(columns or {}), limit=limit,
+        perturbations=chosen,
         options=options, seed=settings.seed, n_bootstrap=settings.n_bootstrap, min_inputs=settings.min_inputs,
-        output_dir=_run_dir(runner, spec, (spec.name, identity, model, limit, columns, ",".join(chosen),
+        output_dir=_run_dir(runner, spec, (spec.name, identity, model, limit, sorted((columns or {}).items()),
+                                           ",".join(chosen),
                                            settings.seed, settings.n_bootstrap, settings.min_inputs)),
         top_examples=SHOWN_PAIRS, command="nlpsuite demo (Audit tab)",
     )
@@ -141,7 +144,7 @@ def run_audit_view(
         outcome = run_audit(request, notify=lambda _message: None, session=runner.session)
     files = [str(outcome.run_dir / name) for name in ("audit.json", "audit.html") if (outcome.run_dir / name).is_file()]
     return AuditView(
-        summary=summary_markdown(outcome.results, outcome.report_error),
+        summary=summary_markdown(outcome.results, outcome.report_error, model_name=loaded.model.name),
         disparity=disparity_rows(outcome.results),
         groups=group_rows(outcome.results),
         pairs=pairs_html(spec, outcome.results, outcome.pairs),
@@ -288,27 +291,32 @@ def pairs_html(spec: TaskSpec, results: Mapping[str, Any], pairs: Sequence[Mappi
     return "".join(parts)
 
 
-def summary_markdown(results: Mapping[str, Any], report_error: str | None = None) -> str:
+def summary_markdown(results: Mapping[str, Any], report_error: str | None = None, *,
+                     model_name: str | None = None) -> str:
+    """The audit's verdict, then what ran; ``model_name`` is how the page names the model (a local one by
+    its folder)."""
     from nlpsuite.evaluation.audit.report import finding_text  # the report's wording of a finding
 
     dataset, counts, model = (results.get(k) or {} for k in ("dataset", "counts", "model"))
     runtime = results.get("runtime") or {}
+    findings = results.get("findings") or []
+    if findings:
+        verdict = (f"**Verdict: {len(findings)} finding(s)** — outputs or metrics that differ between the "
+                   "original and the swapped inputs beyond chance:\n" + "\n".join(f"- {html.escape(finding_text(f))}" for f in findings))
+    else:
+        verdict = ("**Verdict: nothing flagged** — no label shift significant after Holm's correction, and no score "
+                   "change or group difference whose 95% CI excludes 0.")
     lines = [
+        verdict,
         f"**{html.escape(str(results.get('task')))}** on **{html.escape(str(dataset.get('name')))}**: "
         f"{counts.get('inputs_with_variants')} of {counts.get('inputs')} inputs had something to swap "
         f"({counts.get('inputs_skipped_everywhere')} had nothing: counted, never scored); "
         f"{counts.get('variants')} counterfactual variants; {runtime.get('cached_samples', 0)} predictions from the "
         f"cache, {runtime.get('predicted_samples', 0)} new, in {runtime.get('wall_s', '?')} s.",
-        f"**Model used:** `{model.get('name')}` ({model.get('device')}, {model.get('dtype')})",
+        f"**Model used:** `{model_name or model.get('name')}` ({model.get('device')}, {model.get('dtype')})",
     ]
     if model.get("notice"):
         lines.append(f"> ⚠️ **Fallback:** {html.escape(model['notice'])}")
-    findings = results.get("findings") or []
-    if findings:
-        lines.append(f"**{len(findings)} finding(s):**\n" + "\n".join(f"- {html.escape(finding_text(f))}" for f in findings))
-    else:
-        lines.append("**Nothing flagged:** no label shift significant after Holm's correction, and no score change "
-                     "or group difference whose 95% CI excludes 0.")
     if not results.get("reportable", True):
         lines.append("> This audit used a limit, so it is marked non-reportable.")
     if report_error:

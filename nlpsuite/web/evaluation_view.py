@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,14 +62,15 @@ def check_upload(path: str | Path, max_bytes: int) -> Path:
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(f"uploaded file {path.name!r} has {size:,} bytes; this server takes at most {max_bytes:,}",
-                         hint="upload a smaller sample, or start the server with a larger --max-upload-mb")
+                         hint="upload a smaller sample")
     return path
 
 
 def _run_dir(runner: TaskRunner, spec: TaskSpec, dataset: str, model: str | None, limit: int | None,
-             columns: str | None) -> Path:
-    # one directory per (task, dataset content, model, limit, columns): asking again lands in the same place
-    identity = "|".join(str(p) for p in (spec.name, dataset, model, limit, columns))
+             columns: Mapping[str, str] | None, label_map: Mapping[str, str] | None) -> Path:
+    # one directory per (task, dataset content, model, limit, mappings): asking again lands in the same place
+    identity = "|".join(str(p) for p in (spec.name, dataset, model, limit, sorted((columns or {}).items()),
+                                         sorted((label_map or {}).items())))
     return Path(runner.settings.runs_dir) / f"{spec.name}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
 
 
@@ -84,13 +86,13 @@ def chosen_dataset(spec: Any, upload: Any, max_upload_bytes: int) -> tuple[str, 
     raise UsageError(f"task {spec.name!r} has no sample dataset", hint="upload a JSONL or CSV file")
 
 
-def check_dataset_size(runner: TaskRunner, spec: Any, dataset: str, columns: str | None, limit: int | None,
-                       offline: bool, what: str) -> None:
+def check_dataset_size(runner: TaskRunner, spec: Any, dataset: str, columns: Mapping[str, str] | None,
+                       limit: int | None, offline: bool, what: str) -> None:
     """Read the dataset once (as data only) and refuse one over the server's ``max_eval_samples``,
     before any model loads; a bad file is refused here too."""
-    from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
+    from nlpsuite.evaluation.dataset import resolve_dataset
 
-    samples = resolve_dataset(spec, dataset, columns=parse_columns(columns, spec), offline=offline)
+    samples = resolve_dataset(spec, dataset, columns=dict(columns or {}), offline=offline)
     n = min(len(samples.samples), limit or len(samples.samples))
     if n > runner.settings.max_eval_samples:
         raise UsageError(f"the dataset has {n:,} inputs; this server {what} at most {runner.settings.max_eval_samples:,}",
@@ -104,9 +106,11 @@ def run_evaluation(
     upload: str | Path | None = None,
     model: str | None = None,
     limit: int | None = None,
-    columns: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    label_map: Mapping[str, str] | None = None,
 ) -> EvalView:
-    """Evaluate ``task`` on its sample dataset (or ``upload``) with ``model`` (``None``: the task default)."""
+    """Evaluate ``task`` on its sample dataset (or ``upload``) with the Model choice ``model`` (``None``: the
+    task default; refused unless the server offers it)."""
     from nlpsuite.evaluation.runner import EvalRequest, run_eval
     from nlpsuite.registry import get_task
 
@@ -114,13 +118,15 @@ def run_evaluation(
     if not spec.metrics:
         raise UsageError(f"task {task!r} declares no metrics, so there is nothing to evaluate",
                          hint="pick a task with metrics")
+    chosen = runner.model_choice(spec, model)
     dataset, identity = chosen_dataset(spec, upload, runner.settings.max_upload_bytes)
     if limit is not None and limit < 1:
         raise UsageError(f"limit {limit} must be at least 1", hint="leave it empty to use every sample")
     check_dataset_size(runner, spec, dataset, columns, limit, runner.session.offline, "evaluates")
     request = EvalRequest(
-        task=spec.name, model=model, dataset=dataset, columns=columns or None, limit=limit,
-        options=runner.settings.task_options(), output_dir=_run_dir(runner, spec, identity, model, limit, columns),
+        task=spec.name, model=chosen.reference, dataset=dataset, columns=dict(columns or {}), limit=limit,
+        label_map=dict(label_map or {}), options=runner.settings.task_options(),
+        output_dir=_run_dir(runner, spec, identity, model, limit, columns, label_map),
         command="nlpsuite demo (Evaluate tab)",
     )
     # the model is shared with the task's tab: hold it for the run, as a request does
@@ -132,7 +138,7 @@ def run_evaluation(
     if report.is_file():
         files.append(str(report))
     return EvalView(
-        summary=summary_markdown(outcome.results, outcome.report_error),
+        summary=summary_markdown(outcome.results, outcome.report_error, model_name=loaded.model.name),
         metrics=metric_rows(outcome.results),
         plots=report_plots(report.read_text(encoding="utf-8")) if report.is_file() else "",
         files=files,
@@ -156,7 +162,8 @@ def _round(value: Any) -> Any:
     return round(value, 4) if isinstance(value, float) else value
 
 
-def summary_markdown(results: dict[str, Any], report_error: str | None = None) -> str:
+def summary_markdown(results: dict[str, Any], report_error: str | None = None, *, model_name: str | None = None) -> str:
+    """The run in two lines; ``model_name`` is how the page names the model (a local one by its folder)."""
     dataset = results.get("dataset") or {}
     runtime = results.get("runtime") or {}
     model = results.get("model") or {}
@@ -166,7 +173,7 @@ def summary_markdown(results: dict[str, Any], report_error: str | None = None) -
         f"**{html.escape(str(results.get('task')))}** on **{html.escape(str(dataset.get('name')))}**: {n} samples "
         f"in {runtime.get('wall_s', '?')} s; {cached} answered from the prediction cache, "
         f"{runtime.get('predicted_samples', 0)} predicted, {runtime.get('failed_samples', 0)} failed.",
-        f"**Model used:** `{model.get('name')}` ({model.get('device')}, {model.get('dtype')})",
+        f"**Model used:** `{model_name or model.get('name')}` ({model.get('device')}, {model.get('dtype')})",
     ]
     if model.get("notice"):
         lines.append(f"> ⚠️ **Fallback:** {html.escape(model['notice'])}")

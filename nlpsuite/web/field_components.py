@@ -2,8 +2,9 @@
 
 * choices → a dropdown (several values for list types);
 * boolean → a checkbox (a true/false dropdown that may stay empty when no default is declared);
-* integer/number → a slider when both bounds and a default are declared and the range is small,
-  else a number box; a textbox when no default is declared (empty: the setting is not given);
+* integer/number → a number box with its declared range in its help line (the host checks the range and
+  names the field when a value is outside it: Gradio's own bounds check names no field, and a slider
+  silently clamps what is typed into it); a textbox when no default is declared (empty: not given);
 * labels/text_list → a textbox taking comma-separated values;
 * json → a code-like textbox (a bare word such as a test name is accepted as text);
 * path → a file upload for inputs of data, a textbox otherwise;
@@ -18,10 +19,6 @@ from nlpsuite.arguments import accepted
 from nlpsuite.specs import FieldSpec
 from nlpsuite.web.values import LIST_TYPES, to_ui
 
-#: Integer ranges up to this wide get a slider; wider ones a number box.
-SLIDER_MAX_STEPS = 100
-
-
 def label_for(field: FieldSpec) -> str:
     return field.name.replace("_", " ")
 
@@ -35,17 +32,6 @@ def info_for(field: FieldSpec) -> str:
     return f"{description} ({what})" if description else what
 
 
-def uses_slider(field: FieldSpec) -> bool:
-    """A number with both bounds and a default declared (an integer only over a small range) gets a slider.
-
-    Without a default the value may be left unset (generation settings), which a slider cannot show.
-    """
-    low, high = field.minimum, field.maximum
-    if field.choices or field.type not in ("integer", "number") or low is None or high is None or field.default is None:
-        return False
-    return field.type == "number" or high - low <= SLIDER_MAX_STEPS
-
-
 #: A boolean without a default can be left unset: a dropdown of these instead of a checkbox.
 UNSET_BOOLEAN_CHOICES = ["true", "false"]
 
@@ -57,12 +43,13 @@ def initial_value(field: FieldSpec) -> Any:
     return to_ui(field, field.default)
 
 
-def component_for(field: FieldSpec, *, main: bool = False) -> Any:
-    """A new, rendered Gradio component for ``field``; ``main`` marks the task's main text input."""
+def component_for(field: FieldSpec, *, main: bool = False, note: str | None = None) -> Any:
+    """A new, rendered Gradio component for ``field``; ``main`` marks the task's main text input; ``note``
+    is added to its help line (a limit, such as the characters a request may carry)."""
     import gradio as gr
 
     label = label_for(field)
-    info = info_for(field) or None
+    info = "; ".join(part for part in (info_for(field), note) if part) or None
     shown = initial_value(field)
     kind = field.type
     if field.choices:
@@ -74,16 +61,11 @@ def component_for(field: FieldSpec, *, main: bool = False) -> Any:
         return gr.Dropdown(choices=UNSET_BOOLEAN_CHOICES, value=None, label=label, info=f"{info or ''} (empty: not set)")
     if kind == "boolean":
         return gr.Checkbox(value=shown, label=label, info=info)
-    if uses_slider(field):
-        low, high = field.minimum, field.maximum
-        step = 1 if kind == "integer" else _number_step(low, high)  # type: ignore[arg-type]
-        return gr.Slider(minimum=low, maximum=high, step=step, value=shown, label=label, info=info)
     if kind in ("integer", "number") and field.default is None:
         # the page sends 0 for an empty number box; a textbox may stay empty (the setting is then not given)
         return gr.Textbox(value=None, label=label, info=info, placeholder=f"not set ({accepted(field)})")
     if kind in ("integer", "number"):
-        return gr.Number(value=shown, label=label, info=info, minimum=field.minimum, maximum=field.maximum,
-                         precision=0 if kind == "integer" else None)
+        return gr.Number(value=shown, label=label, info=info)
     if kind == "json":
         return gr.Textbox(value=shown, label=label, info=info, lines=3 if main else 1, max_lines=20,
                           placeholder='a name, or JSON such as {"key": "value"}')
@@ -93,8 +75,3 @@ def component_for(field: FieldSpec, *, main: bool = False) -> Any:
         return gr.Textbox(value=shown, label=label, info=info, placeholder="comma-separated, e.g. a, b, c")
     return gr.Textbox(value=shown, label=label, info=info, lines=4 if main else 1, max_lines=30 if main else 3,
                       placeholder=field.description or None)
-
-
-def _number_step(low: float, high: float) -> float:
-    span = float(high) - float(low)
-    return 0.01 if span <= 1 else 0.1 if span <= 10 else 1.0

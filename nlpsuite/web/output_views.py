@@ -4,14 +4,17 @@ Rules, applied in order to :attr:`TaskSpec.output_fields`:
 
 * three or more number fields → a key/value **table** of the scalar fields (label, number,
   integer, boolean) with each field's description; when ``ci_low``/``ci_high`` are declared
-  next to them, an **interval plot** of the first number with that interval;
+  next to them, above the table a plain-language **verdict** on the first number (its interval
+  lies above 0, below 0, or includes 0) and an **interval plot**;
 * otherwise a ``label`` field → a **label** with score bars, taken from a JSON mapping of
   label → probability (a declared ``json`` field) or from a declared number;
 * each ``text`` field → a **text** box;
 * each ``text_list``/``labels`` field → **highlighted chips**, shaded by a parallel list or
   mapping of scores when a ``json`` field holds one;
 * always: the **model** actually used with any fallback notice and warnings, and a collapsed
-  **details** view (the ``details`` and ``warnings`` keys and any field not shown above).
+  **details** view (the ``details`` and ``warnings`` keys and any field not shown above);
+* first of all, an **error** area: empty after a success; after a failure it holds what went wrong
+  and every other view is emptied (:func:`render_error`), so no earlier result stays under it.
 
 :func:`plan_outputs` is pure; :func:`render` turns one output record into the values of the
 planned components; :func:`build_components` makes them (importing gradio).
@@ -28,7 +31,7 @@ from typing import Any, Literal
 from nlpsuite.runtime import ModelInfo
 from nlpsuite.specs import DETAILS_KEY, WARNINGS_KEY, FieldSpec, TaskSpec
 
-ViewKind = Literal["table", "interval", "label", "text", "chips", "model", "details"]
+ViewKind = Literal["error", "table", "interval", "label", "text", "chips", "scores", "model", "details"]
 NUMBER_TYPES = ("number", "integer")
 SCALAR_TYPES = ("label", "number", "integer", "boolean")
 TABLE_THRESHOLD = 3
@@ -46,12 +49,16 @@ class OutputView:
 
     @property
     def title(self) -> str:
+        if self.kind == "error":
+            return "Error"
         if self.kind == "model":
             return "Model"
         if self.kind == "details":
             return "Details"
         if self.kind == "table":
             return "Results"
+        if self.kind == "scores":
+            return "Scores against your reference"
         if self.kind == "interval":
             return "Estimate with its interval"
         return self.fields[0].name.replace("_", " ") if self.fields else self.kind
@@ -69,17 +76,18 @@ class OutputPlan:
 def plan_outputs(spec: TaskSpec) -> OutputPlan:
     fields = list(spec.output_fields)
     used: set[str] = set()
-    views: list[OutputView] = []
+    views: list[OutputView] = [OutputView("error")]
     numbers = [f for f in fields if f.type in NUMBER_TYPES]
     if len(numbers) >= TABLE_THRESHOLD:
         scalars = tuple(f for f in fields if f.type in SCALAR_TYPES)
-        views.append(OutputView("table", scalars))
-        used |= {f.name for f in scalars}
         names = {f.name for f in numbers}
         estimate = next((f for f in numbers if f.name not in INTERVAL_FIELDS), None)
         if estimate is not None and all(n in names for n in INTERVAL_FIELDS):
+            # the verdict and its plot first, the table of every number under them
             low, high = (spec.output_field(n) for n in INTERVAL_FIELDS)
             views.append(OutputView("interval", (estimate, low, high)))  # type: ignore[arg-type]
+        views.append(OutputView("table", scalars))
+        used |= {f.name for f in scalars}
     else:
         label = next((f for f in fields if f.type == "label"), None)
         if label is not None:
@@ -97,6 +105,10 @@ def plan_outputs(spec: TaskSpec) -> OutputPlan:
             scores = next((s for s in fields if s.type == "json" and s.name not in used), None)
             views.append(OutputView("chips", (f,), scores=scores))
             used |= {f.name} | ({scores.name} if scores else set())
+    from nlpsuite.web.reference_scores import reference_bindings
+
+    if reference_bindings(spec):
+        views.append(OutputView("scores"))
     views.append(OutputView("model"))
     views.append(OutputView("details"))
     hidden = tuple(f for f in fields if f.name not in used)
@@ -109,8 +121,13 @@ def _finite(value: Any) -> bool:
 
 
 def format_value(value: Any) -> str:
+    """A value as a person reads it: numbers rounded, a mapping as ``name: value`` pairs (never JSON)."""
     if value is None:
         return "–"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -155,8 +172,22 @@ def chips_value(view: OutputView, output: Mapping[str, Any]) -> list[tuple[str, 
 
 
 def table_value(view: OutputView, output: Mapping[str, Any]) -> list[list[str]]:
-    """Rows of (output, value, meaning) for the fields present in ``output``."""
-    return [[f.name, format_value(output.get(f.name)), f.description] for f in view.fields if output.get(f.name) is not None]
+    """Rows of (output, value, meaning) for the fields present in ``output``; a field is named as its
+    label (``p value method``), so a narrow column wraps between words, never inside a name."""
+    return [[f.name.replace("_", " "), format_value(output.get(f.name)), f.description]
+            for f in view.fields if output.get(f.name) is not None]
+
+
+def interval_verdict(view: OutputView, output: Mapping[str, Any]) -> str:
+    """One sentence on the estimate's interval: whether it tells the estimate's sign."""
+    estimate = view.fields[0]
+    value, low, high = (output.get(f.name) for f in view.fields)
+    if not all(_finite(v) for v in (value, low, high)):
+        return ""
+    name = estimate.name.replace("_", " ")
+    where = ("lies above 0" if low > 0 else "lies below 0" if high < 0
+             else "includes 0: this result does not tell whether it is above or below 0")
+    return f"{name} is {format_value(value)}; its interval [{format_value(low)}, {format_value(high)}] {where}."
 
 
 def interval_svg(view: OutputView, output: Mapping[str, Any], width: int = 560) -> str:
@@ -213,18 +244,33 @@ def details_value(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo 
         if output.get(f.name) is not None:
             details[f.name] = output[f.name]
     if model is not None:
-        details["model"] = model.to_dict()
+        details["model"] = visible_model(model)
     return details
 
 
-def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None) -> list[Any]:
-    """The value of every planned component, in plan order, for one output record."""
+#: What Details shows of the model used: what a visitor needs, not where it lives on the server.
+VISIBLE_MODEL_FIELDS = ("name", "origin", "kind", "revision", "fallback", "notice", "device", "dtype")
+
+
+def visible_model(model: ModelInfo) -> dict[str, Any]:
+    info = model.to_dict()
+    return {key: info[key] for key in VISIBLE_MODEL_FIELDS if info.get(key) is not None}
+
+
+def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None,
+           scores: list[list[str]] | None = None) -> list[Any]:
+    """The value of every planned component, in plan order, for one output record (and the scores against
+    the visitor's reference, when one was given)."""
     values: list[Any] = []
     for view in plan.views:
-        if view.kind == "table":
+        if view.kind == "error":
+            values.append("")
+        elif view.kind == "table":
             values.append(table_value(view, output))
         elif view.kind == "interval":
-            values.append(interval_svg(view, output))
+            verdict = interval_verdict(view, output)
+            plot = interval_svg(view, output)
+            values.append(f'<p class="nlpsuite-verdict"><b>{html.escape(verdict)}</b></p>{plot}' if verdict else plot)
         elif view.kind == "label":
             values.append(label_value(view, output))
         elif view.kind == "text":
@@ -232,11 +278,23 @@ def render(plan: OutputPlan, output: Mapping[str, Any], model: ModelInfo | None)
             values.append("" if value is None else str(value))
         elif view.kind == "chips":
             values.append(chips_value(view, output))
+        elif view.kind == "scores":
+            values.append(scores or [])
         elif view.kind == "model":
             values.append(model_markdown(model, output))
         else:
             values.append(details_value(plan, output, model))
     return values
+
+
+def render_error(plan: OutputPlan, message: str) -> list[Any]:
+    """The planned components' values after a failure: ``message`` in the error area, the rest emptied."""
+    return [message if view.kind == "error" else EMPTY_VALUES[view.kind] for view in plan.views]
+
+
+#: What each view holds when it shows nothing (a cleared Label needs ``None``, chips an empty list).
+EMPTY_VALUES: dict[str, Any] = {"table": [], "interval": "", "label": None, "text": "", "chips": [], "scores": [],
+                                "model": "", "details": None}
 
 
 def build_components(plan: OutputPlan) -> list[Any]:
@@ -245,11 +303,17 @@ def build_components(plan: OutputPlan) -> list[Any]:
 
     components: list[Any] = []
     for view in plan.views:
-        if view.kind == "table":
+        if view.kind == "error":
+            components.append(gr.Markdown(elem_classes=["nlpsuite-error"]))
+        elif view.kind == "table":
             components.append(gr.Dataframe(headers=["output", "value", "meaning"], label=view.title,
-                                           interactive=False, wrap=True, column_widths=["22%", "18%", "60%"]))
+                                           interactive=False, wrap=True, column_widths=["26%", "18%", "56%"],
+                                           elem_classes=["nlpsuite-table"]))
         elif view.kind == "interval":
             components.append(gr.HTML(label=view.title))
+        elif view.kind == "scores":
+            components.append(gr.Dataframe(headers=["metric", "value", "better"], label=view.title,
+                                           interactive=False, wrap=True, elem_classes=["nlpsuite-table"]))
         elif view.kind == "label":
             components.append(gr.Label(label=view.title, num_top_classes=10))
         elif view.kind == "text":

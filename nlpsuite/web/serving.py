@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class RunningDemo:
 
     def close(self) -> None:
         self.blocks.close()
+        self.runner.close()
 
     def wait(self) -> None:
         self.blocks.block_thread()
@@ -41,6 +43,7 @@ def start(settings: DemoSettings, *, session: Session | None = None, block: bool
     from nlpsuite.web.app import build_app, selected_tasks
 
     tasks = selected_tasks(settings.tasks)  # unknown names are refused before gradio loads
+    set_model_threads(model_threads(settings))
     session = session or Session(offline=settings.offline)
     runner = TaskRunner(session, settings)
     blocks = build_app(runner, tasks)
@@ -77,6 +80,25 @@ def start(settings: DemoSettings, *, session: Session | None = None, block: bool
         finally:
             demo.close()
     return demo
+
+
+def model_threads(settings: DemoSettings) -> int:
+    """Threads a forward pass may use: all cores but one unless the operator says otherwise.
+
+    The web server handles every request's HTTP, queueing and output in one event loop; when torch's
+    threads take every core they spin against it, and on 2 cores 16 users were answered 72 requests/s
+    with one model thread against 56 with two (benchmarks/demo_load.py).
+    """
+    return settings.model_threads or max(1, (os.cpu_count() or 2) - 1)
+
+
+def set_model_threads(threads: int) -> None:
+    # once, as the server starts (the process serves nothing else), never per request
+    try:
+        import torch
+    except ImportError:  # a server of ONNX-only models
+        return
+    torch.set_num_threads(threads)
 
 
 def _css() -> str:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlpsuite.specs import FieldSpec, TaskSpec
+from nlpsuite.web.model_choice import DEFAULT_MODEL_CHOICE
+from nlpsuite.web.reference_scores import reference_input
 from nlpsuite.web.values import from_ui
 
-#: The model chooser's value meaning "the task's default model (with its embedded fallback)".
-DEFAULT_MODEL_CHOICE = ":default:"
+__all__ = ["DEFAULT_MODEL_CHOICE", "TaskForm", "TaskRequest"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class TaskRequest:
     record: dict[str, Any]
     task_args: dict[str, Any] = field(default_factory=dict)
     generation: dict[str, Any] = field(default_factory=dict)
-    model: str | None = None  # None: the task's default, falling back to its embedded model
+    model: str | None = None  # the Model choice (None: the task's default); the server's policy resolves it
+    reference: str | None = None  # the answer the visitor expects (tasks with reference metrics), not an input
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ class TaskForm:
     @property
     def input_fields(self) -> list[FieldSpec]:
         return list(self.spec.input_fields)
+
+    @property
+    def reference_fields(self) -> list[FieldSpec]:
+        """The optional reference box (none, or one: see :mod:`~nlpsuite.web.reference_scores`)."""
+        field = reference_input(self.spec)
+        return [field] if field is not None else []
 
     @property
     def argument_fields(self) -> list[FieldSpec]:
@@ -53,9 +61,10 @@ class TaskForm:
         return next((f for f in fields if f.type == "text" and f.required), None) or (fields[0] if fields else None)
 
     def parameter_names(self) -> list[str]:
-        """The endpoint's parameters, in order: input fields, task arguments, generation settings, then ``model``."""
-        return [*(f.name for f in self.input_fields), *(f.name for f in self.argument_fields),
-                *(f.name for f in self.generation_fields), "model"]
+        """The endpoint's parameters, in order: input fields, the reference (when offered), task arguments,
+        generation settings, then ``model``."""
+        return [*(f.name for f in self.input_fields), *(f.name for f in self.reference_fields),
+                *(f.name for f in self.argument_fields), *(f.name for f in self.generation_fields), "model"]
 
     def values_for(self, given: Mapping[str, Any]) -> list[Any]:
         """Positional endpoint values for named ones; the others as the page would send them untouched."""
@@ -64,7 +73,7 @@ class TaskForm:
         unknown = set(given) - set(self.parameter_names())
         if unknown:
             raise KeyError(f"task {self.spec.name!r} has no parameter(s) {', '.join(sorted(unknown))}")
-        fields = [*self.input_fields, *self.argument_fields, *self.generation_fields]
+        fields = [*self.input_fields, *self.reference_fields, *self.argument_fields, *self.generation_fields]
         values = [given[f.name] if f.name in given else initial_value(f) for f in fields]
         return [*values, given.get("model", DEFAULT_MODEL_CHOICE)]
 
@@ -76,6 +85,8 @@ class TaskForm:
         values = list(values)
         record = _typed(self.input_fields, values[: len(self.input_fields)])
         rest = values[len(self.input_fields):]
+        reference = _typed(self.reference_fields, rest[: len(self.reference_fields)])
+        rest = rest[len(self.reference_fields):]
         task_args = _typed(self.argument_fields, rest[: len(self.argument_fields)])
         generation = _typed(self.generation_fields, rest[len(self.argument_fields): -1])
         if self.spec.default_model_for is not None:
@@ -83,7 +94,8 @@ class TaskForm:
             # picks it from task arguments; input fields are accepted as arguments
             optional = {f.name for f in self.input_fields if not f.required}
             task_args.update({k: v for k, v in record.items() if k in optional})
-        return TaskRequest(record=record, task_args=task_args, generation=generation, model=_model(rest[-1]))
+        return TaskRequest(record=record, task_args=task_args, generation=generation, model=_model(rest[-1]),
+                           reference=next(iter(reference.values()), None))
 
 
 def _typed(fields: Sequence[FieldSpec], values: Sequence[Any]) -> dict[str, Any]:

@@ -105,3 +105,22 @@ def text_size(value: Any) -> int:
     if isinstance(value, (int, float, bool)):
         return 0
     return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def whole_number(name: str, value: Any, default: int, *, minimum: int | None, maximum: int | None = None) -> int:
+    """A whole-number control of a tool tab (empty: ``default``), refused by its ``name`` when out of range.
+
+    The tabs' number boxes carry no Gradio bounds: Gradio's own check names no field.
+    """
+    from nlpsuite.errors import UsageError
+
+    if _blank(value):
+        return default
+    number = float(value)
+    low = "" if minimum is None else f" from {minimum:,}"
+    high = "" if maximum is None else f" to {maximum:,}"
+    if (not math.isfinite(number) or not number.is_integer() or (minimum is not None and number < minimum)
+            or (maximum is not None and number > maximum)):
+        raise UsageError(f"{name} {number:g} is not a whole number{low}{high}",
+                         hint=f"give {name} a whole number{low}{high} (the default is {default:,})")
+    return int(number)

@@ -7,14 +7,18 @@ from pathlib import Path
 
 from nlpsuite.cli.options import positive_int
 from nlpsuite.errors import UsageError
+from nlpsuite.models.encoder_runtime import QUANTIZATIONS, RUNTIMES
 
 HELP = "serve the web demo: a tab per task, plus Evaluate (needs `pip install nlpsuite[demo]`)"
 EPILOG = """\
 The server listens on 127.0.0.1 unless --host says otherwise; --share asks gradio for a
 public link (that contacts gradio's share server). Gradio analytics, its version check and
 hub telemetry stay off unless you export GRADIO_ANALYTICS_ENABLED=True / HF_HUB_DISABLE_TELEMETRY=0.
-Models load on first use and are shared by every tab and user; each task runs
---concurrency requests at once and queues the rest."""
+Visitors choose a model only from the task default, registered models and the model
+directories found under each --model-dir; typed hub ids only with --allow-hub-models on a
+server that is online. Models load on first use and are shared by every tab and user; each
+task runs --concurrency batches at once, answering the requests that wait together (up to
+--max-batch-size) in one forward pass."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,10 +32,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dtype", default=None, help="float32, float16, bfloat16 or auto (default: auto)")
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")
+    group.add_argument("--model-dir", action="append", type=Path, default=[], metavar="DIR",
+                       help="offer the model directories in DIR (or DIR itself) to visitors, by folder name; "
+                       "repeatable (how translation and generation run offline)")
+    group.add_argument("--allow-hub-models", action="store_true",
+                       help="let visitors type a hub id (org/name) when the server is online")
+    group.add_argument("--runtime", choices=RUNTIMES, default=None,
+                       help="what runs the models: torch (default), onnx or ct2, as on `nlpsuite run`")
+    group.add_argument("--quantize", choices=QUANTIZATIONS, default=None, help="int8 weights (with onnx or ct2)")
     group.add_argument("--no-warm-up", action="store_true", help="load models on first use only, not at start")
     limits = parser.add_argument_group("limits")
     limits.add_argument("--concurrency", type=positive_int, default=1, metavar="N",
-                        help="requests of one task that run at once; more wait in the queue (default 1)")
+                        help="batches of one task that run at once; more wait in the queue (default 1)")
+    limits.add_argument("--model-threads", type=positive_int, default=None, metavar="N",
+                        help="threads of a forward pass (default: all cores but one, which serves the page)")
+    limits.add_argument("--max-batch-size", type=positive_int, default=64, metavar="N",
+                        help="requests of one task and model answered in one forward pass (default 64)")
     limits.add_argument("--max-input-chars", type=positive_int, default=20_000, metavar="N",
                         help="characters one request may carry (default 20000)")
     limits.add_argument("--max-upload-mb", type=positive_int, default=5, metavar="MB",
@@ -51,6 +67,8 @@ def settings_from(args: argparse.Namespace):
         trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle,
         max_input_chars=args.max_input_chars, max_upload_bytes=args.max_upload_mb * 2**20,
         concurrency=args.concurrency, runs_dir=args.runs_dir, warm_up=not args.no_warm_up, quiet=args.quiet,
+        max_batch_size=args.max_batch_size, model_dirs=tuple(args.model_dir), allow_hub_models=args.allow_hub_models,
+        runtime=args.runtime, quantize=args.quantize, model_threads=args.model_threads,
     )
 
 
