@@ -38,8 +38,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--allow-hub-models", action="store_true",
                        help="let visitors type a hub id (org/name) when the server is online")
     group.add_argument("--runtime", choices=RUNTIMES, default=None,
-                       help="what runs the models: torch (default), onnx or ct2, as on `nlpsuite run`")
-    group.add_argument("--quantize", choices=QUANTIZATIONS, default=None, help="int8 weights (with onnx or ct2)")
+                       help="what runs the models: auto (default: the fastest exact runtime measured on this machine, "
+                            "shared with the CLI through the cache), torch, onnx or ct2, as on `nlpsuite run`")
+    group.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
+                       help="int8 weights, on the fastest int8 runtime (onnx or ct2)")
     group.add_argument("--no-warm-up", action="store_true", help="load models on first use only, not at start")
     limits = parser.add_argument_group("limits")
     limits.add_argument("--concurrency", type=positive_int, default=1, metavar="N",
