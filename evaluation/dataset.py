@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlpsuite.columns import lookup, parse_columns  # noqa: F401 - re-exported: the harness's readers use them
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.records import LIST_TYPES, coerce_field
 from nlpsuite.specs import TaskSpec
@@ -69,42 +70,6 @@ class EvalDataset:
 def ids_sha256(ids: Iterable[str]) -> str:
     """SHA-256 of the sorted sample ids joined by newlines: equal iff two runs cover the same samples."""
     return hashlib.sha256("\n".join(sorted(str(i) for i in ids)).encode("utf-8")).hexdigest()
-
-
-def parse_columns(text: str | None, task: TaskSpec) -> dict[str, str]:
-    """``"source=en,target=de"`` → ``{"source": "en", "target": "de"}`` (task field → dataset column)."""
-    if not text:
-        return {}
-    known = ["id", *(f.name for f in task.input_fields)]
-    if task.reference_field:
-        known.append(task.reference_field)
-    mapping: dict[str, str] = {}
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        name, sep, column = item.partition("=")
-        name, column = name.strip(), column.strip()
-        if not sep or not name or not column:
-            raise UsageError(f"--columns item {item!r} is not FIELD=COLUMN", hint="e.g. --columns text=sentence,label=sentiment")
-        if name not in known:
-            raise UsageError(
-                f"--columns names field {name!r}, which task {task.name!r} does not have",
-                hint=f"the task's fields are: {', '.join(known)}",
-            )
-        mapping[name] = column
-    return mapping
-
-
-def lookup(row: Mapping[str, Any], column: str) -> Any:
-    """A column's value; dotted names reach into nested objects (``translation.de``)."""
-    if column in row:
-        return row[column]
-    value: Any = row
-    for part in column.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _coerce(field_type: str, value: Any) -> Any:
@@ -270,7 +235,7 @@ def resolve_dataset(
         if spec is None:
             raise UsageError(
                 f"task {task.name!r} has no built-in sample dataset ({name!r} is not registered)",
-                hint="pass --dataset FILE.jsonl|.csv|.tsv, or a dataset name from `nlpsuite plugins`",
+                hint="pass --dataset FILE.jsonl|.csv|.tsv, or a dataset name from `nlpsuite datasets`",
             )
         return _registered(task, spec, columns, task_args)
     reference = reference.strip()
@@ -295,7 +260,8 @@ def resolve_dataset(
     known = ", ".join(d.name for d in get_datasets(task.name)) or "none"
     raise UsageError(
         f"--dataset {reference!r} is neither a file nor a registered dataset (datasets for task {task.name!r}: {known})",
-        hint="pass a .jsonl/.csv/.tsv file, SRC.txt,REF.txt, hf:org/name[:config][:split] or sacrebleu:TESTSET/LANGPAIR",
+        hint="pass a .jsonl/.csv/.tsv file, SRC.txt,REF.txt, hf:org/name[:config][:split], sacrebleu:TESTSET/LANGPAIR "
+        "or a name from `nlpsuite datasets`",
     )
 
 
@@ -309,3 +275,24 @@ def _registered(task: TaskSpec, spec: Any, columns: Mapping[str, str], task_args
     samples = [mapper.sample(row, number) for number, row in enumerate(spec.load(), start=1)]
     return EvalDataset(name=spec.name, source=f"registered:{spec.name}", version=spec.version, samples=samples,
                        columns=dict(columns))
+
+
+def checked_dataset(
+    task: TaskSpec,
+    reference: str | None,
+    *,
+    columns: str | Mapping[str, str] | None,
+    limit: int | None,
+    task_args: Mapping[str, Any],
+    model: str | None,
+    offline: bool,
+) -> EvalDataset:
+    """The dataset an eval or audit asked for (``--columns`` text or mapping, ``--limit``), every sample checked
+    against the task and the model asked for before any model loads (:func:`nlpsuite.preflight.check_records`)."""
+    from nlpsuite.preflight import check_records
+
+    mapping = parse_columns(columns, task) if isinstance(columns, str) or columns is None else dict(columns)
+    dataset = resolve_dataset(task, reference, columns=mapping, task_args=task_args, offline=offline).limited(limit)
+    check_records(task, ((f"dataset {dataset.name}: sample {s['id']!r}", s["input"]) for s in dataset.samples),
+                  model=model, task_args=task_args)
+    return dataset

@@ -20,7 +20,7 @@ from typing import Any
 
 from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.cache_guard import GuardedCache, print_warning
-from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
+from nlpsuite.evaluation.dataset import EvalDataset, checked_dataset, input_hash
 from nlpsuite.evaluation.engines import PredictEngine
 from nlpsuite.evaluation.engines.local import LocalEngine
 from nlpsuite.evaluation.label_alignment import LabelMismatchError
@@ -266,12 +266,10 @@ def run_eval(
     spec = get_task(request.task)
     # typed task arguments and generation settings: bad values stop here, and the cache key sees typed values
     options = resolve_options(spec, request.options)
-    columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
-        else dict(request.columns)
     offline = options.offline or offline_requested()
     # Data problems surface before any model loads.
-    dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
-    dataset = dataset.limited(request.limit)
+    dataset = checked_dataset(spec, request.dataset, columns=request.columns, limit=request.limit,
+                              task_args=options.task_args, model=request.model, offline=offline)
     check_metric_args(spec, request.metric_args)
     if request.output_dir:
         check_run_dir_writable(Path(request.output_dir))

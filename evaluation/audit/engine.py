@@ -126,7 +126,7 @@ def run_audit(
     originals and every variant go out in one call, so a Ray engine loads the model once per actor.
     """
     from nlpsuite._privacy import offline_requested
-    from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
+    from nlpsuite.evaluation.dataset import checked_dataset
     from nlpsuite.evaluation.provenance import reproducibility_record, task_provider
     from nlpsuite.evaluation.runner import prediction_key_description
     from nlpsuite.evaluation.runner import seed_everything
@@ -137,10 +137,8 @@ def run_audit(
     spec = get_task(request.task)
     options = resolve_options(spec, request.options)
     offline = options.offline or offline_requested()
-    columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
-        else dict(request.columns)
-    dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
-    dataset = dataset.limited(request.limit)
+    dataset = checked_dataset(spec, request.dataset, columns=request.columns, limit=request.limit,
+                              task_args=options.task_args, model=request.model, offline=offline)
     perturbations = chosen_perturbations(request.perturbations)
     output_language = _output_language(request, options.task_args)
     variants = make_variants(spec, dataset.samples, perturbations, reference_language=output_language)
