@@ -119,3 +119,18 @@ def read_run(directory: Path) -> RunRecord:
     check_results(results, results_path)
     check_regular_file(samples_path, "samples file")
     return RunRecord(directory=directory, results=results)
+
+
+def model_summary(results: dict[str, Any]) -> str:
+    """The model a run used and what ran it, in one phrase for console output: 'NAME on torch',
+    'NAME on onnx int8', marked when it stood in for an unavailable default.  Two runs that differ
+    only in runtime or quantization then read differently."""
+    model = results.get("model") or {}
+    task_config = (results.get("config") or {}).get("task") or {}
+    runtime, quantize = task_config.get("runtime"), task_config.get("quantize")
+    text = str(model.get("name", "?"))
+    if runtime:  # recorded by every task whose model nlpsuite runs (see nlpsuite.models.encoder_runtime)
+        text += f" on {runtime}" + (f" {quantize}" if quantize and quantize != "none" else "")
+    if model.get("fallback"):
+        text += " (embedded fallback: the default model was not available)"
+    return text

@@ -59,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(comparison.to_dict(str(args.run_a), str(args.run_b)))
         return 0
-    model_a = (run_a.results.get("model") or {}).get("name", "?")
-    model_b = (run_b.results.get("model") or {}).get("name", "?")
+    from nlpsuite.evaluation.results import model_summary
+
+    model_a, model_b = model_summary(run_a.results), model_summary(run_b.results)
     print(f"task {comparison.task}, dataset {comparison.dataset}, {comparison.n} paired samples")
     print(f"A (baseline): {args.run_a}  model {model_a}")
     print(f"B:            {args.run_b}  model {model_b}")
