@@ -47,8 +47,17 @@ def test_building_the_wheel_warns_about_no_undeclared_package(tmp_path):
     import subprocess
     import sys
 
+    import shutil
+
+    # built from a copy: setuptools leaves build/ beside the sources it builds
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("nlpsuite", "plugins", "evaluation"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
-                            str(ROOT), "-w", str(tmp_path)], capture_output=True, text=True, timeout=300)
+                            str(source), "-w", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     log = built.stdout + built.stderr
     assert "absent from the `packages` configuration" not in log
