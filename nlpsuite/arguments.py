@@ -174,8 +174,9 @@ def parse_declared(
     for name, value in given.items():
         field = fields.get(name)
         if field is None:
-            # the hint lists every name accepted, input fields given as arguments too (`--arg labels=a,b`)
-            every = list(fields.values())
+            # a task with arguments lists every name accepted, input fields given as arguments too
+            # (`--arg labels=a,b`); one without keeps "takes none"
+            every = list(fields.values()) if declared else []
             raise UsageError(_unknown_message(name, what, owner, every), hint=_listing(every, what, owner, option))
         try:
             result[name] = coerce(field, value)

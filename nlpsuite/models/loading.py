@@ -246,15 +246,13 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
 
 
 def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+    from nlpsuite.models.content_hash import directory_sha256
     from nlpsuite.models.encoder_runtime import fast_encoder
-    from nlpsuite.models.integrity import file_sha256
 
     _require_cpu_float32(options, choice.runtime)
     directory = _model_directory(request, options)
-    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
-    weights = directory / "model.safetensors"
-    sha = known or (file_sha256(weights) if weights.is_file() else "")
-    return fast_encoder(directory, sha, choice)
+    # the ONNX graph follows the config (layers, heads, norms) as well as the weights: key it by both
+    return fast_encoder(directory, directory_sha256(directory), choice)
 
 
 def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
@@ -323,7 +321,7 @@ def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, An
 def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:
     """The CTranslate2 model of ``request`` (converted on first use) and the Transformers config, generation
     config and tokenizer that go with it."""
-    from nlpsuite.models.ct2_conversion import ct2_model_directory, require_ctranslate2, weights_sha256
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, model_sha256, require_ctranslate2
 
     require_ctranslate2()
     _require_cpu_float32(options, "ct2")
@@ -337,7 +335,7 @@ def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tu
     except OSError:  # no generation_config.json: generate takes the model config's values
         generation_config = transformers.GenerationConfig.from_model_config(config)
     tokenizer = transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=remote)
-    converted, _made = ct2_model_directory(directory, weights_sha256(directory), quantize, trust_remote_code=remote)
+    converted, _made = ct2_model_directory(directory, model_sha256(directory), quantize, trust_remote_code=remote)
     return converted, config, generation_config, tokenizer
 
 
