@@ -231,10 +231,12 @@ def run_audit(
 
     from nlpsuite.jsonl import write_atomic, write_jsonl_atomic
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_jsonl_atomic(run_dir / PAIRS_JSONL, pair_log)
-    write_atomic(run_dir / AUDIT_JSON, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
-    reports, report_error = _write_reports(run_dir)
+    from nlpsuite.evaluation.run_lock import run_dir_lock
+
+    with run_dir_lock(run_dir, "audit"):  # one writer at a time: audit.json and pairs.jsonl describe one audit
+        write_jsonl_atomic(run_dir / PAIRS_JSONL, pair_log)
+        write_atomic(run_dir / AUDIT_JSON, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+        reports, report_error = _write_reports(run_dir)
     return AuditOutcome(run_dir=run_dir, results=results, pairs=pair_log, reports=reports, report_error=report_error)
 
 
