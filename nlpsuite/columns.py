@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nlpsuite.errors import UsageError
+from nlpsuite.errors import InputError, UsageError
 from nlpsuite.specs import TaskSpec
 
 
@@ -43,16 +43,41 @@ def parse_columns(text: str | None, task: TaskSpec, *, with_reference: bool = Tr
     return mapping
 
 
+class AmbiguousColumn(InputError):
+    """A dotted column name that a row holds both as a key and as a path into nested objects."""
+
+
 def lookup(row: Mapping[str, Any], column: str) -> Any:
-    """A column's value; dotted names reach into nested objects (``translation.de``)."""
+    """A column's value; dotted names reach into nested objects (``translation.de``).
+
+    A row holding both readings (a key ``"translation.de"`` and ``{"translation": {"de": …}}``) is
+    refused with :class:`AmbiguousColumn` naming both, rather than read one way silently.
+    """
+    nested = _nested(row, column) if "." in column else None
     if column in row:
+        if nested is not None and nested != row[column]:
+            head, _, rest = column.partition(".")
+            raise AmbiguousColumn(
+                f"column {column!r} could be read two ways: the key {column!r} ({_short(row[column])}) or "
+                f"{rest!r} inside {head!r} ({_short(nested)})",
+                hint="rename one of them in the data, or map the field to the one meant with --columns",
+            )
         return row[column]
+    return nested
+
+
+def _nested(row: Mapping[str, Any], column: str) -> Any:
     value: Any = row
     for part in column.split("."):
         if not isinstance(value, Mapping) or part not in value:
             return None
         value = value[part]
     return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def mapped_record(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:

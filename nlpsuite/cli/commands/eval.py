@@ -22,8 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data")
     data.add_argument(
         "--dataset", "-d",
-        help="FILE.jsonl|.csv|.tsv, SRC.txt,REF.txt, a registered dataset name, hf:org/name[:config][:split] "
-        "or sacrebleu:TESTSET/SRC-TGT (default: the task's built-in sample)",
+        help="FILE.jsonl|.csv|.tsv, SRC.txt,REF.txt, a registered dataset name (`nlpsuite datasets`), "
+        "hf:org/name[:config][:split] or sacrebleu:TESTSET/SRC-TGT (default: the task's built-in sample); "
+        "file:PATH and registered:NAME when a name could be read two ways",
     )
     data.add_argument("--columns", metavar="FIELD=COLUMN,...", help="map task fields to dataset columns, e.g. text=sentence")
     data.add_argument("--limit", type=positive_int, help="evaluate only the first N samples (marks the run non-reportable)")

@@ -77,13 +77,17 @@ def run(args: argparse.Namespace) -> int:
 def input_records(spec: Any, path: str, columns_text: str | None) -> list[tuple[str, dict[str, Any]]]:
     """``(file:line, record)`` for each record of an --input file, its keys mapped by ``--columns``;
     a file without records is refused (running nothing and saying nothing would look like success)."""
-    from nlpsuite.columns import mapped_record, parse_columns
+    from nlpsuite.columns import AmbiguousColumn, mapped_record, parse_columns
     from nlpsuite.errors import InputError
     from nlpsuite.jsonl import read_jsonl_numbered
 
     columns = parse_columns(columns_text, spec, with_reference=False)
-    numbered = [(f"{path}:{line}", mapped_record(row, columns) if isinstance(row, dict) else row)
-                for line, row in read_jsonl_numbered(path)]
+    numbered = []
+    for line, row in read_jsonl_numbered(path):
+        try:
+            numbered.append((f"{path}:{line}", mapped_record(row, columns)))
+        except AmbiguousColumn as exc:
+            raise InputError(f"{path}:{line}: {exc.message}", hint=exc.hint) from None
     if not numbered:
         raise InputError(f"input file {path} holds no records (it is empty or blank)",
                          hint="write one JSON object per line, e.g. {\"text\": \"…\"}")
