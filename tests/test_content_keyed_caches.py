@@ -170,3 +170,16 @@ def test_a_truncated_onnx_conversion_is_rebuilt_through_the_cli(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "unusable" in again.stderr and "converting it again" in again.stderr and "Traceback" not in again.stderr
     assert json.loads(again.stdout)["prediction"] == json.loads(first.stdout)["prediction"]
+
+
+def test_an_unwritable_conversion_cache_converts_for_the_process_with_a_notice(tmp_path, monkeypatch):
+    from nlpsuite.models.conversion_cache import converted_file
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory should be", encoding="utf-8")
+    monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(blocked))
+    notices: list[str] = []
+    path, made = converted_file("m.onnx", lambda target: target.write_bytes(b"whole"), notify=notices.append)
+    assert made and path.read_bytes() == b"whole" and not str(path).startswith(str(blocked))
+    assert len(notices) == 1 and f"cannot write the conversion cache {blocked}" in notices[0]
+    assert converted_file("m.onnx", lambda target: target.write_bytes(b"again"), notify=notices.append)[0] == path

@@ -111,8 +111,15 @@ def model_files(directory: Path) -> list[Path]:
 
 def directory_sha256(directory: Path) -> str:
     """SHA-256 over the relative path and content digest of each of :func:`model_files`."""
+    from nlpsuite.errors import InputError
+
     directory = Path(directory)
     digest = hashlib.sha256()
     for path in model_files(directory):
-        digest.update(f"{path.relative_to(directory).as_posix()}\0{file_sha256(path)}\n".encode())
+        try:
+            file_digest = file_sha256(path)
+        except OSError as exc:
+            raise InputError(f"cannot read the model file {path}: {exc.strerror or exc}",
+                             hint="check that the model directory's files are readable and whole") from None
+        digest.update(f"{path.relative_to(directory).as_posix()}\0{file_digest}\n".encode())
     return digest.hexdigest()

@@ -94,9 +94,19 @@ def _converted(name: str, payload: str, convert: Callable[[Path], None],
     if problem != "absent":
         notify(f"the converted model {entry} is unusable ({problem}); converting it again")
         _set_aside(entry)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=root, prefix=_partial_prefix(name), suffix=".partial"))
+    except OSError as exc:
+        # an unwritable cache costs a conversion per process, never the run
+        notify(f"cannot write the conversion cache {root} ({exc.strerror or exc}); converting for this process "
+               "only (set NLPSUITE_CACHE_DIR to a writable directory to keep conversions)")
+        root = _process_root()
+        entry = root / name
+        if entry_problem(entry, payload) is None:
+            return entry / payload, False
+        work = Path(tempfile.mkdtemp(dir=root, prefix=_partial_prefix(name), suffix=".partial"))
     _sweep_partials(root, name)
-    work = Path(tempfile.mkdtemp(dir=root, prefix=_partial_prefix(name), suffix=".partial"))
     try:
         convert(work / payload)
         _write_manifest(work, payload)
@@ -109,6 +119,19 @@ def _converted(name: str, payload: str, convert: Callable[[Path], None],
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return entry / payload, True
+
+
+_PROCESS_ROOT: list[Path] = []
+
+
+def _process_root() -> Path:
+    """A temporary conversion directory of this process, removed when it exits."""
+    if not _PROCESS_ROOT:
+        import atexit
+
+        _PROCESS_ROOT.append(Path(tempfile.mkdtemp(prefix="nlpsuite-converted-")))
+        atexit.register(shutil.rmtree, _PROCESS_ROOT[0], True)
+    return _PROCESS_ROOT[0]
 
 
 def _write_manifest(work: Path, payload: str) -> None:
