@@ -8,7 +8,8 @@
 Sections (each prints its figures and the target it is held to):
 
 * ``throughput``: SST-2 dev sentences (``../shared/data/sst2``) through the sentiment
-  task's predict stage (the harness, empty prediction cache) against bare
+  task's predict stage (the harness, empty prediction cache) on the default runtime
+  (``auto``: what it picked is printed) and on ``--runtime torch``, against bare
   ``SentenceTransformer.encode`` of the same sentences, and against a plain torch
   loop over token-sorted batches (the ceiling); achieved FLOP/s (2 × non-embedding
   parameters × real, unpadded tokens / seconds) against the fp32 2048² matmul peak
@@ -30,7 +31,12 @@ Sections (each prints its figures and the target it is held to):
   sentence, so the BLEU change of int8 is measured against a reference.  Threads:
   torch's and CTranslate2's both follow ``OMP_NUM_THREADS`` (default: every core);
 * ``cold``: a fresh process's first answer of ``nlpsuite run --task sentiment --offline``
-  against a bare import-load-encode script with sentence-transformers;
+  against a bare import-load-encode script with sentence-transformers, and each other
+  embedded-model task's first answer (classification, summarization, keywords, bias)
+  paired with sentiment's in the same rounds;
+* ``probe``: what ``--runtime auto`` costs: the probe of the embedded MiniLM in a fresh
+  cache (seconds, once per machine and model), then a second process that reads the
+  stored choice;
 * ``help``: ``nlpsuite --help`` against ``python -c pass``;
 * ``memory``: peak RSS of ``run_eval`` over 10,000 and 100,000 synthetic short
   samples with a task that costs nothing (defined here), each in its own process.
@@ -67,7 +73,7 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SST2 = DATA / "sst2" / "sst2_dev.tsv"
 AG_NEWS = DATA / "ag_news" / "ag_news_dev.csv"
 AG_NAMES = {"1": "world", "2": "sports", "3": "business", "4": "science and technology"}
-SECTIONS = ("throughput", "int8", "seq2seq", "cold", "help", "memory")
+SECTIONS = ("throughput", "int8", "seq2seq", "cold", "probe", "help", "memory")
 ONNX = {"runtime": "onnx"}
 INT8 = {"runtime": "onnx", "quantize": "int8"}
 CT2 = {"runtime": "ct2"}
@@ -218,7 +224,11 @@ def bench_throughput_and_int8(args: argparse.Namespace, sections: set[str]) -> N
         "plain torch loop, token-sorted (ceiling)": plain_torch_loop,
     }
     outputs: dict[str, list] = {}
-    variants = {"nlpsuite sentiment fp32 (torch)": {}}
+    auto_task = load("sentiment", {})
+    auto_name = f"nlpsuite sentiment default (auto: {auto_task.config()['runtime']})"
+    print(f"  auto chose {auto_task.config()['runtime']}: "
+          f"{auto_task.predictor.encoder.runtime_selection.reason}")
+    variants = {"nlpsuite sentiment fp32 (torch)": {"runtime": "torch"}, auto_name: {}}
     if "int8" in sections:
         variants.update({"nlpsuite sentiment --runtime onnx fp32": ONNX,
                          "nlpsuite sentiment --runtime onnx int8": INT8})
@@ -244,6 +254,11 @@ def bench_throughput_and_int8(args: argparse.Namespace, sections: set[str]) -> N
     print(f"    nlpsuite fp32 vs bare: {bare_s / ours:.2f}x the throughput; vs the plain torch ceiling: "
           f"{ceiling_s / ours:.2f}x")
     print(f"    nlpsuite fp32 share of peak {flop / ours / 1e9 / peak:.1%} {verdict(flop / ours / 1e9 / peak, 0.8, at_most=False)}")
+    auto_s = best[auto_name]
+    print(f"    default (auto) vs bare encode: {bare_s / auto_s:.2f}x {verdict(bare_s / auto_s, 1.5, at_most=False)}; "
+          f"vs forced --runtime torch: {ours / auto_s:.2f}x (medians "
+          f"{statistics.median(runs['nlpsuite sentiment fp32 (torch)']) / statistics.median(runs[auto_name]):.2f}x; "
+          f"never slower than torch beyond noise)")
     if "int8" not in sections:
         return
     int8_s = best["nlpsuite sentiment --runtime onnx int8"]
@@ -389,27 +404,68 @@ def subprocess_seconds(command: list[str], env: dict[str, str]) -> Callable[[], 
     return run
 
 
+#: Each embedded-model task's first answer from a fresh process (the command-line arguments after ``run``).
+COLD_TASKS = {
+    "sentiment": ["--task", "sentiment", COLD_TEXT],
+    "classification": ["--task", "classification", "--arg", "labels=praise,complaint", COLD_TEXT],
+    "summarization": ["--task", "summarization", COLD_TEXT + " " + COLD_TEXT.replace("staff", "manager")],
+    "keywords": ["--task", "keywords", COLD_TEXT],
+    "bias": ["--task", "bias", "weat6"],
+}
+
+
 def bench_cold(args: argparse.Namespace) -> None:
     from nlpsuite.plugins.embedded import minilm_path
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    nlpsuite = [sys.executable, "-m", "nlpsuite", "run", "--task", "sentiment", "--offline", "-q", COLD_TEXT]
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # cached bytecode is what a user's second command has
+    run_cmd = [sys.executable, "-m", "nlpsuite", "run", "--offline", "-q"]
     bare = [sys.executable, "-c",
             "import sys; from sentence_transformers import SentenceTransformer; "
             f"m = SentenceTransformer({str(minilm_path())!r}, device='cpu'); "
             "print(m.encode([sys.argv[1]]).shape)", COLD_TEXT]
-    sides = {"nlpsuite run --task sentiment (fresh process)": subprocess_seconds(nlpsuite, env),
+    sides = {"nlpsuite run --task sentiment (fresh process)": subprocess_seconds(run_cmd + COLD_TASKS["sentiment"], env),
              "bare import-load-encode script": subprocess_seconds(bare, env)}
-    for run in sides.values():  # warm: the merged adapter weights are made once, files in the page cache
+    for task, task_args in COLD_TASKS.items():
+        if task != "sentiment":
+            sides[f"nlpsuite run --task {task} (fresh process)"] = subprocess_seconds(run_cmd + task_args, env)
+    for run in sides.values():  # warm: merged adapter weights and auto's choices made once, files in the page cache
         run()
     print(f"  load before: {load_average()}")
     runs = race(sides, args.repeats)
     print(f"  load after: {load_average()}")
     show(runs)
-    ours, theirs = (min(r) for r in runs.values())
+    names = list(runs)
+    ours, theirs = min(runs[names[0]]), min(runs[names[1]])
     ratio = ours / theirs
-    print(f"    cold first answer / bare script: {ratio:.2f} (medians {statistics.median(runs[list(runs)[0]]) / statistics.median(runs[list(runs)[1]]):.2f}) "
+    print(f"    cold first answer / bare script: {ratio:.2f} (medians {statistics.median(runs[names[0]]) / statistics.median(runs[names[1]]):.2f}) "
           f"{verdict(ratio, 0.6, at_most=True)}")
+    sentiment_median = statistics.median(runs[names[0]])
+    for name in names[2:]:
+        share = statistics.median(runs[name]) / sentiment_median
+        print(f"    {name.split(' (')[0]:40s} median {statistics.median(runs[name]):.2f} s = {share:.2f}x sentiment's "
+              f"{verdict(share, 1.3, at_most=True)}")
+
+
+def bench_probe(args: argparse.Namespace) -> None:
+    """The probe's cost in a fresh cache, and a second process reading the stored choice."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "nlpsuite", "runtimes", "--task", "keywords", "--offline", "--json", "-q"]
+    with tempfile.TemporaryDirectory(prefix="nlpsuite-probe-") as fresh:
+        env["NLPSUITE_CACHE_DIR"] = fresh
+        reports = []
+        for _ in range(2):
+            began = time.perf_counter()
+            out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr[-500:])
+            reports.append((time.perf_counter() - began, json.loads(out.stdout)["models"][0]["selection"] or {}))
+    (first_s, first), (second_s, second) = reports
+    figures = ", ".join(f"{m['runtime']} {m['items_per_s']:g}/s (diff {m['difference']:g})"
+                        for m in first.get("measurements", []))
+    print(f"    first process: probe {first.get('probe_s', 0):.2f} s (ONNX conversion included) of {first_s:.2f} s; "
+          f"chose {first.get('runtime')}: {figures or first.get('reason')}")
+    print(f"    second process: {second_s:.2f} s, stored choice reused: {second.get('reused')} -> {second.get('runtime')}")
 
 
 def bench_help(args: argparse.Namespace) -> None:
@@ -545,6 +601,9 @@ def main() -> int:
         if "cold" in sections:
             print("cold start: first answer in a fresh process")
             bench_cold(args)
+        if "probe" in sections:
+            print("probe: what --runtime auto costs once per machine and model, and a second process")
+            bench_probe(args)
         if "help" in sections:
             print("nlpsuite --help vs python -c pass")
             bench_help(args)

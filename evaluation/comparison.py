@@ -18,6 +18,9 @@ from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.dataset import input_hash
 from nlpsuite.evaluation.label_alignment import recorded_mappings, with_mapped_references
 from nlpsuite.evaluation.results import RunRecord
+from nlpsuite.evaluation.runtime_check import (
+    RuntimeCheck, differ_only_in_runtime, field_agreement, metric_difference, runtime_label,
+)
 from nlpsuite.evaluation.sample_columns import SampleColumns
 from nlpsuite.evaluation.scoring import binding_for, compute_metric, metric_arguments
 from nlpsuite.evaluation.significance import DEFAULT_ALPHA, PairedTestResult, paired_tests
@@ -36,6 +39,10 @@ class Comparison:
     tests: list[PairedTestResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     alpha: float = DEFAULT_ALPHA
+    #: what ran each run's model (``torch``, ``onnx int8``, …)
+    runtimes: tuple[str, str] = ("torch", "torch")
+    #: for runs that differ only in runtime or quantization: output agreement and paired differences
+    runtime_check: RuntimeCheck | None = None
 
     def to_dict(self, run_a: str, run_b: str) -> dict[str, Any]:
         return {
@@ -47,6 +54,8 @@ class Comparison:
             "alpha": self.alpha,
             "warnings": self.warnings,
             "tests": [t.to_dict(self.alpha) for t in self.tests],
+            "runtimes": {"a": self.runtimes[0], "b": self.runtimes[1]},
+            "runtime_check": self.runtime_check.to_dict() if self.runtime_check is not None else None,
         }
 
 
@@ -169,7 +178,10 @@ def compare_runs(
         dataset=str((run_a.results.get("dataset") or {}).get("name", "?")),
         n=len(samples_a),
         alpha=alpha,
+        runtimes=(runtime_label(run_a.results), runtime_label(run_b.results)),
     )
+    same_but_runtime = differ_only_in_runtime(run_a.results, run_b.results)
+    differences = []
     for label, run, columns in (("A", run_a, columns_a), ("B", run_b, columns_b)):
         if not run.results.get("reportable", True):
             limit = (run.results.get("config") or {}).get("limit")
@@ -207,7 +219,13 @@ def compare_runs(
             )
         result_a, _ = compute_metric(binding, spec, with_mapped_references(columns_a, mapping_a), args_a)
         result_b, _ = compute_metric(binding, spec, with_mapped_references(columns_b, mapping_b), args_b)
-        comparison.tests.extend(
-            paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
-        )
+        tests = paired_tests(spec, result_a, result_b, args_a, n_resamples=n_resamples, n_trials=n_trials, seed=seed)
+        comparison.tests.extend(tests)
+        if same_but_runtime:
+            differences.append(metric_difference(spec, result_a, result_b, args_a, tests, n_resamples=n_resamples,
+                                                 seed=seed))
+    if same_but_runtime:
+        fields = list(dict.fromkeys(b.prediction_field for b in task.bindings))
+        comparison.runtime_check = RuntimeCheck(*comparison.runtimes, tuple(field_agreement(columns_a, columns_b, fields)),
+                                                tuple(differences))
     return comparison

@@ -121,16 +121,14 @@ def read_run(directory: Path) -> RunRecord:
     return RunRecord(directory=directory, results=results)
 
 
-def model_summary(results: dict[str, Any]) -> str:
-    """The model a run used and what ran it, in one phrase for console output: 'NAME on torch',
-    'NAME on onnx int8', marked when it stood in for an unavailable default.  Two runs that differ
-    only in runtime or quantization then read differently."""
+def model_summary(results: dict[str, Any], *, runtime: bool = True) -> str:
+    """The model a run used and (with ``runtime``) what ran it, in one phrase for console output:
+    'NAME on torch', 'NAME on onnx int8', marked when it stood in for an unavailable default.  Two runs
+    that differ only in runtime or quantization then read differently."""
+    from nlpsuite.evaluation.runtime_check import runtime_label
+
     model = results.get("model") or {}
-    task_config = (results.get("config") or {}).get("task") or {}
-    runtime, quantize = task_config.get("runtime"), task_config.get("quantize")
-    text = str(model.get("name", "?"))
-    if runtime:  # recorded by every task whose model nlpsuite runs (see nlpsuite.models.encoder_runtime)
-        text += f" on {runtime}" + (f" {quantize}" if quantize and quantize != "none" else "")
+    text = str(model.get("name", "?")) + (f" on {runtime_label(results)}" if runtime else "")
     if model.get("fallback"):
         text += " (embedded fallback: the default model was not available)"
     return text

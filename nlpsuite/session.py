@@ -73,6 +73,11 @@ class BoundedCache:
         with self._lock:
             self._entries.clear()
 
+    def discard(self, key: Hashable) -> None:
+        """Drop ``key``'s entry, if any (a probe's losing candidate)."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def keys(self) -> list[Hashable]:
         with self._lock:
             return list(self._entries)

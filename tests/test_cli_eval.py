@@ -132,7 +132,9 @@ def test_offline_sentiment_eval_records_the_embedded_fallback(tmp_path, capsys):
     assert accuracy["value"] >= 6 / len(SENTIMENT)  # plainly worded reviews; the empty one counts as wrong
     assert "macro_f1" in results["metrics"] and (run / "report.html").exists()
     # the console names the fallback once, in the summary (--quiet silenced the stderr notice), with the runtime
-    assert "embedded fallback" in captured.out and " on torch" in captured.out
+    from nlpsuite.evaluation.runtime_check import runtime_label
+
+    assert "embedded fallback" in captured.out and f" on {runtime_label(results)} " in captured.out
     assert captured.out.count("not available") == 1
 
 

@@ -15,6 +15,7 @@ from nlpsuite.specs import TaskOptions
 from nlpsuite.testing.tiny_seq2seq import DEFAULT_PAIRS
 
 CT2 = {"runtime": "ct2"}
+TORCH = {"runtime": "torch"}  # the default (auto) may itself pick ct2 where it measures faster
 CT2_INT8 = {"runtime": "ct2", "quantize": "int8"}
 GREEDY = {"num_beams": 1}
 needs_ct2 = pytest.mark.skipif(importlib.util.find_spec("ctranslate2") is None,
@@ -46,7 +47,7 @@ def translations(model, model_args, generation=None, sources=SOURCES, **options)
 @pytest.mark.parametrize("generation", [GREEDY, {**GREEDY, "max_new_tokens": 3}, {}],
                          ids=["greedy", "greedy-cut-at-3-tokens", "task-default-beams"])
 def test_ct2_float32_gives_the_transformers_outputs_and_warnings(tiny_translator, generation):
-    expected = translations(tiny_translator, {}, generation)
+    expected = translations(tiny_translator, TORCH, generation)
     got = translations(tiny_translator, CT2, generation)
     assert got == expected
     if generation.get("max_new_tokens") == 3:  # the cut is flagged alike, not only the text
@@ -56,7 +57,7 @@ def test_ct2_float32_gives_the_transformers_outputs_and_warnings(tiny_translator
 def test_ct2_untrained_model_decodes_token_for_token_like_generate(tiny_translator_untrained):
     """Random weights make long, arbitrary outputs: any mismatch in the decoder's start or lengths shows."""
     generation = {**GREEDY, "max_new_tokens": 12, "min_new_tokens": 5}
-    assert translations(tiny_translator_untrained, CT2, generation) == translations(tiny_translator_untrained, {}, generation)
+    assert translations(tiny_translator_untrained, CT2, generation) == translations(tiny_translator_untrained, TORCH, generation)
 
 
 def test_ct2_steers_a_multilingual_model_with_its_forced_language_token(tiny_m2m100):
@@ -120,7 +121,8 @@ def test_ct2_int8_still_translates_the_memorised_pairs_and_is_recorded(tiny_tran
     assert [o["translation"] for o in outputs] == [decoded(t) for _, t in DEFAULT_PAIRS]
     assert (task.config()["runtime"], task.config()["quantize"]) == ("ct2", "int8")
     plain = translator(tiny_translator, {}, GREEDY).config()
-    assert (plain["runtime"], plain["quantize"]) == ("torch", "none")
+    # the default (auto) never picks int8, and records that it chose
+    assert plain["quantize"] == "none" and plain["runtime_selection"] == "auto"
 
 
 def test_ct2_sampling_is_reproducible_with_its_seed(tiny_translator_untrained):
@@ -232,8 +234,10 @@ def test_cli_takes_runtime_ct2_with_int8():
     parser = argparse.ArgumentParser()
     add_model_options(parser)
     assert task_options_from(parser.parse_args(["--runtime", "ct2", "--quantize", "int8"])).model_args == CT2_INT8
+    # --quantize int8 alone is auto's: the fastest int8 runtime; torch has none
+    assert task_options_from(parser.parse_args(["--quantize", "int8"])).model_args == {"quantize": "int8"}
     with pytest.raises(UsageError, match="ONNX Runtime or CTranslate2"):
-        task_options_from(parser.parse_args(["--quantize", "int8"]))
+        task_options_from(parser.parse_args(["--runtime", "torch", "--quantize", "int8"]))
 
 
 # --- causal LMs (the generation task) -----------------------------------------------------------------
@@ -252,7 +256,7 @@ def generation_task(model, model_args, generation):
     {"num_beams": 3, "max_new_tokens": 10, "early_stopping": True},
 ], ids=["greedy", "model-defaults", "exact-length", "beams"])
 def test_ct2_generation_gives_the_transformers_continuations_and_scores(tiny_causal_lm, generation):
-    plain = generation_task(tiny_causal_lm, {}, generation)
+    plain = generation_task(tiny_causal_lm, TORCH, generation)
     fast = generation_task(tiny_causal_lm, CT2, generation)
     assert fast.predict(PROMPTS) == plain.predict(PROMPTS)
     assert (fast.config()["runtime"], plain.config()["runtime"]) == ("ct2", "torch")
@@ -260,7 +264,7 @@ def test_ct2_generation_gives_the_transformers_continuations_and_scores(tiny_cau
 
 def test_ct2_generation_ends_at_stop_strings_and_streams(tiny_causal_lm):
     generation = {"max_new_tokens": 12, "stop": ["the"]}
-    plain = generation_task(tiny_causal_lm, {}, generation).predict(PROMPTS)
+    plain = generation_task(tiny_causal_lm, TORCH, generation).predict(PROMPTS)
     fast_task = generation_task(tiny_causal_lm, CT2, generation)
     fast = fast_task.predict(PROMPTS)
     assert [o["continuation"] for o in fast] == [o["continuation"] for o in plain]
@@ -270,7 +274,7 @@ def test_ct2_generation_ends_at_stop_strings_and_streams(tiny_causal_lm):
     counts = [o["details"]["new_tokens"] for o in fast]
     assert counts == [o["details"]["new_tokens"] for o in plain] and len(set(counts)) > 1
     streamed = list(generation_task(tiny_causal_lm, CT2, {"max_new_tokens": 12}).stream(PROMPTS[0]))
-    assert len(streamed) > 2 and streamed[-1] == generation_task(tiny_causal_lm, {}, {"max_new_tokens": 12}).predict(
+    assert len(streamed) > 2 and streamed[-1] == generation_task(tiny_causal_lm, TORCH, {"max_new_tokens": 12}).predict(
         [PROMPTS[0]])[0]
     with pytest.raises(UsageError, match="cannot end beam search"):
         generation_task(tiny_causal_lm, CT2, {**generation, "num_beams": 2, "early_stopping": True})
@@ -283,3 +287,57 @@ def test_ct2_generation_samples_reproducibly_per_prompt(tiny_causal_lm_untrained
     assert task.predict(list(reversed(PROMPTS))) == list(reversed(first))  # a prompt's sample: its seed alone
     assert generation_task(tiny_causal_lm_untrained, CT2, {**sampled, "seed": 6}).predict(PROMPTS) != first
     assert "CTranslate2" in task.config()["sampling"]
+
+
+# --- --runtime auto for seq2seq models ------------------------------------------------------------------
+
+
+def test_auto_runs_greedy_translation_on_the_faster_runtime_with_generates_outputs(tiny_translator):
+    auto = translator(tiny_translator, {}, GREEDY, session=Session())
+    config = auto.config()
+    assert config["runtime_selection"] == "auto" and config["runtime"] in ("torch", "ct2")
+    selection = auto.predictor.model.nlpsuite_runtime_selection
+    measured = {m.runtime: m for m in selection.measurements}
+    if not selection.reused:
+        assert set(measured) == {"torch", "ct2"} and measured["ct2"].exact, selection
+    forced = translations(tiny_translator, {"runtime": "torch"}, GREEDY, session=Session())
+    assert [o["translation"] for o in auto.predict([{"source": s} for s in SOURCES])] == \
+        [o["translation"] for o in forced]
+
+
+def test_auto_keeps_beam_search_on_torch_whose_beams_ct2_does_not_reproduce(tiny_translator):
+    beams = translator(tiny_translator, {}, {"num_beams": 4}, session=Session())
+    assert beams.config()["runtime"] == "torch"
+
+
+def test_quantize_int8_alone_runs_a_seq2seq_model_on_ct2(tiny_translator):
+    int8 = translator(tiny_translator, {"quantize": "int8"}, GREEDY, session=Session())
+    assert (int8.config()["runtime"], int8.config()["quantize"]) == ("ct2", "int8")
+
+
+def test_auto_generates_greedy_continuations_on_the_faster_runtime_with_the_same_tokens(tiny_causal_lm):
+    settings = {"max_new_tokens": 12, "stop": ["."]}
+    auto = generation_task(tiny_causal_lm, {}, settings)
+    config = auto.config()
+    assert config["runtime_selection"] == "auto" and config["runtime"] in ("torch", "ct2")
+    measured = {m.runtime: m for m in auto.predictor.runtime_selection.measurements}
+    assert not measured or measured["ct2"].exact
+    torch_out = generation_task(tiny_causal_lm, TORCH, settings).predict(PROMPTS)
+    assert [o["continuation"] for o in auto.predict(PROMPTS)] == [o["continuation"] for o in torch_out]
+    # sampling never leaves torch under auto: CTranslate2 draws other numbers
+    sampled = generation_task(tiny_causal_lm, {}, {"do_sample": True, "max_new_tokens": 5})
+    assert sampled.config()["runtime"] == "torch" and "runtime_selection" not in sampled.config()
+
+
+def test_runtimes_shows_what_auto_chose_for_a_generation_model(tiny_causal_lm, capsys):
+    import json
+
+    from nlpsuite.cli.app import main
+
+    assert main(["runtimes", "--task", "generation", "--model", str(tiny_causal_lm), "--gen-kwargs",
+                 "max_new_tokens=8", "--json", "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["runtime"]["runtime_selection"] == "auto"
+    chosen = [row for row in report["models"] if row["chosen_by"] == "auto"]
+    assert chosen and {m["runtime"] for m in chosen[0]["selection"]["measurements"]} == {"torch", "ct2"}
+    assert chosen[0]["runtime"] == report["runtime"]["runtime"]

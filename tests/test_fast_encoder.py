@@ -116,7 +116,9 @@ def test_int8_sentiment_keeps_its_answers_on_reviews_written_for_this_test():
     assert sum(p == g for p, g in zip(int8_labels, gold)) >= 15
     assert plain_labels == int8_labels
     assert int8.config()["runtime"] == "onnx" and int8.config()["quantize"] == "int8"
-    assert plain.config()["runtime"] == "torch" and plain.config()["quantize"] == "none"
+    # the default is auto: an exact float32 runtime, whichever measured fastest here
+    assert plain.config()["runtime"] in ("torch", "onnx") and plain.config()["quantize"] == "none"
+    assert plain.config()["runtime_selection"] == "auto" and int8.config()["runtime_selection"] == "forced"
 
 
 @needs_onnx
@@ -174,10 +176,12 @@ def test_cli_runtime_options_are_checked_and_defaults_leave_the_key_alone():
     parser = argparse.ArgumentParser()
     add_model_options(parser)
     assert task_options_from(parser.parse_args([])).model_args == {}
-    assert task_options_from(parser.parse_args(["--runtime", "torch", "--quantize", "none"])).model_args == {}
+    assert task_options_from(parser.parse_args(["--runtime", "auto", "--quantize", "none"])).model_args == {}
+    # a forced runtime is part of the key, even torch
+    assert task_options_from(parser.parse_args(["--runtime", "torch"])).model_args == {"runtime": "torch"}
     assert task_options_from(parser.parse_args(["--runtime", "onnx", "--quantize", "int8"])).model_args == INT8
     with pytest.raises(UsageError, match="int8 runs on ONNX Runtime"):
-        task_options_from(parser.parse_args(["--quantize", "int8"]))
+        task_options_from(parser.parse_args(["--runtime", "torch", "--quantize", "int8"]))
 
 
 def test_a_model_without_a_fast_runtime_refuses_it_instead_of_running_plain_torch(tiny_sentiment_classifier):

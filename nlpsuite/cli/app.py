@@ -17,7 +17,8 @@ from nlpsuite.cli.command_parser import CommandParser
 from nlpsuite.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, NlpsuiteError
 
 #: Built-in subcommands, each a module under ``nlpsuite.cli.commands``.
-BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "datasets", "eval", "rescore", "compare", "audit", "demo")
+BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "datasets", "runtimes", "eval", "rescore",
+                                     "compare", "audit", "demo")
 
 
 EXIT_STATUSES = """\

@@ -26,15 +26,15 @@ def add_model_options(parser: argparse.ArgumentParser, *, task_settings: bool = 
     )
     group.add_argument(
         "--runtime", choices=RUNTIMES, default=None,
-        help="what runs the model: torch (default), onnx (ONNX Runtime, for sentence encoders; "
-        "needs pip install 'nlpsuite[fast]') or ct2 (CTranslate2, for translation, abstractive summarization and "
-        "generation; "
-        "needs pip install 'nlpsuite[ct2]')",
+        help="what runs the model: auto (default: the fastest runtime installed that gives torch's outputs, "
+        "measured once on this machine; `nlpsuite runtimes` shows it), torch, onnx (ONNX Runtime, for sentence "
+        "encoders; needs pip install 'nlpsuite[fast]') or ct2 (CTranslate2, for translation, abstractive "
+        "summarization and generation; needs pip install 'nlpsuite[ct2]')",
     )
     group.add_argument(
         "--quantize", choices=QUANTIZATIONS, default=None,
-        help="int8 weights (with --runtime onnx or ct2: faster on CPUs; the accuracy change is in "
-        "benchmarks/efficiency.py)",
+        help="int8 weights, on the fastest int8 runtime (onnx or ct2; faster on CPUs but outputs change: "
+        "`nlpsuite compare` of an int8 run against its float32 run states how much)",
     )
     group.add_argument("--trust-remote-code", action="store_true", help="allow a model to run its own Python code")
     group.add_argument("--allow-pickle", action="store_true", help="allow pickled (non-safetensors) weights")

@@ -79,12 +79,15 @@ def padded(ids: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 class DirectSentenceEncoder:
     """``encode`` like ``SentenceTransformer.encode`` for a BERT mean-pooling encoder, on a given forward function.
 
-    ``runtime`` and ``quantize`` say what runs the forward pass (recorded with results).
+    ``runtime`` and ``quantize`` say what runs the forward pass, ``selection`` how it was chosen (``forced``
+    by the user, or ``auto``, then ``runtime_selection`` holds the measurements): all recorded with results.
     """
 
     def __init__(self, layout: BertLayout, forward: Forward, *, runtime: str, quantize: str = "none",
-                 weights_sha256: str | None = None) -> None:
+                 weights_sha256: str | None = None, selection: str = "forced") -> None:
         self.layout = layout
+        self.selection = selection
+        self.runtime_selection: Any = None
         self.max_seq_length = layout.max_seq_length
         self.runtime = runtime
         self.quantize = quantize
@@ -95,7 +98,7 @@ class DirectSentenceEncoder:
         self.tokenizer = TokenCounter(load_tokenizer(layout, truncate=False))
 
     def describe(self) -> dict[str, Any]:
-        return {"runtime": self.runtime, "quantize": self.quantize}
+        return {"runtime": self.runtime, "quantize": self.quantize, "runtime_selection": self.selection}
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [e.ids for e in self._truncating.encode_batch(list(texts))]

@@ -7,8 +7,12 @@ holds ``model_args``) and of every results file.  Loaders read it with
 :func:`runtime_choice` and take the two keys out before ``from_pretrained``
 (:func:`loader_model_args`).
 
-* ``torch`` (default): the model in PyTorch as before; for the embedded sentiment
-  encoder the plain-torch forward of :mod:`.torch_bert`;
+* ``auto`` (default): the fastest runtime installed that gives the same outputs as
+  torch, measured once per machine and model (:mod:`.runtime_probe`); int8 only
+  with ``--quantize int8``, then the fastest int8 runtime;
+* ``torch``: the model in PyTorch; for BERT mean-pooling sentence encoders on the
+  CPU in float32 (the embedded MiniLM) the plain-torch forward of :mod:`.torch_bert`,
+  elsewhere sentence-transformers or transformers;
 * ``onnx``: BERT sentence encoders on ONNX Runtime (:mod:`.onnx_encoder`),
   float32 or, with ``--quantize int8``, int8 weights;
 * ``ct2``: sequence-to-sequence models (translation, abstractive summarization) and
@@ -28,7 +32,8 @@ from typing import Any
 from nlpsuite.errors import UsageError
 from nlpsuite.specs import TaskOptions
 
-RUNTIMES = ("torch", "onnx", "ct2")
+AUTO = "auto"
+RUNTIMES = (AUTO, "torch", "onnx", "ct2")
 #: What each fast runtime runs, for the messages that refuse one elsewhere.
 RUNTIME_SUPPORT = {
     "onnx": "BERT sentence encoders (sentiment and classification on e.g. the embedded all-MiniLM-L6-v2)",
@@ -40,13 +45,15 @@ ENCODER_RUNTIMES = ("torch", "onnx")
 #: The runtimes that can run int8 weights.
 INT8_RUNTIMES = ("onnx", "ct2")
 QUANTIZATIONS = ("none", "int8")
-DEFAULTS = {"runtime": "torch", "quantize": "none"}
+DEFAULTS = {"runtime": AUTO, "quantize": "none"}
+#: What runs a model that records no runtime of its own (a plain transformers or sentence-transformers model).
+PLAIN = {"runtime": "torch", "quantize": "none"}
 RUNTIME_KEYS = tuple(DEFAULTS)
 
 
 @dataclass(frozen=True)
 class RuntimeChoice:
-    runtime: str = "torch"
+    runtime: str = AUTO
     quantize: str = "none"
 
     @property
@@ -66,9 +73,10 @@ def check_choice(choice: RuntimeChoice) -> RuntimeChoice:
         raise UsageError(f"unknown runtime {choice.runtime!r}", hint=f"use one of: {', '.join(RUNTIMES)}")
     if choice.quantize not in QUANTIZATIONS:
         raise UsageError(f"unknown quantization {choice.quantize!r}", hint=f"use one of: {', '.join(QUANTIZATIONS)}")
-    if choice.quantize == "int8" and choice.runtime not in INT8_RUNTIMES:
-        raise UsageError("--quantize int8 runs on ONNX Runtime or CTranslate2",
-                         hint="add --runtime onnx (sentence encoders) or --runtime ct2 (seq2seq and causal LMs)")
+    if choice.quantize == "int8" and choice.runtime not in (AUTO, *INT8_RUNTIMES):
+        raise UsageError(f"--quantize int8 runs on ONNX Runtime or CTranslate2, not --runtime {choice.runtime}",
+                         hint="drop --runtime (auto picks the int8 runtime), or use --runtime onnx (sentence "
+                              "encoders) or --runtime ct2 (seq2seq and causal LMs)")
     return choice
 
 
@@ -76,6 +84,14 @@ def runtime_choice(options: TaskOptions) -> RuntimeChoice:
     args = options.model_args
     return check_choice(RuntimeChoice(str(args.get("runtime", DEFAULTS["runtime"])),
                                       str(args.get("quantize", DEFAULTS["quantize"]))))
+
+
+def generation_runtime(choice: RuntimeChoice) -> RuntimeChoice:
+    """The concrete runtime of a seq2seq model or causal LM: ``auto`` is CTranslate2 for int8 (the only int8
+    runtime of these models) and torch in float32."""
+    if choice.runtime != AUTO:
+        return choice
+    return RuntimeChoice("ct2" if choice.quantize == "int8" else "torch", choice.quantize)
 
 
 def loader_model_args(options: TaskOptions) -> dict[str, Any]:
@@ -90,16 +106,19 @@ def require_runtime(choice: RuntimeChoice, offered: tuple[str, ...], what: str) 
     """
     if choice.runtime in offered:
         return
+    if choice.runtime == AUTO and (choice.quantize == "none" or any(r in INT8_RUNTIMES for r in offered)):
+        return  # auto picks among what the loader offers
     others = "; ".join(f"--runtime {name} runs {RUNTIME_SUPPORT[name]}" for name in RUNTIME_SUPPORT)
-    fits = [name for name in offered if name != DEFAULTS["runtime"]]
+    fits = [name for name in offered if name not in (AUTO, PLAIN["runtime"])]
     hint = (f"use --runtime {' or '.join(fits)} for this model, or drop --runtime/--quantize ({others})" if fits
             else f"drop --runtime/--quantize for this model ({others})")
-    raise UsageError(f"--runtime {choice.runtime} --quantize {choice.quantize} is not available for {what}", hint=hint)
+    asked = "--quantize int8" if choice.runtime == AUTO else f"--runtime {choice.runtime} --quantize {choice.quantize}"
+    raise UsageError(f"{asked} is not available for {what}", hint=hint)
 
 
 def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
-    """Loaders that only run plain torch refuse every other runtime."""
-    require_runtime(runtime_choice(options), (DEFAULTS["runtime"],), what)
+    """Loaders that only run plain torch refuse every other runtime (``auto`` means torch for them)."""
+    require_runtime(runtime_choice(options), (PLAIN["runtime"],), what)
 
 
 def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoice, *,
@@ -107,10 +126,11 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
     """A :class:`~.direct_encoder.DirectSentenceEncoder` of the BERT sentence encoder in ``directory``.
 
     ``weights_file`` replaces the directory's ``model.safetensors`` (merged adapter
-    weights); ``weights_sha256`` names the weights the ONNX conversion cache is keyed by.
+    weights); ``weights_sha256`` names the weights the ONNX conversion cache and the
+    ``auto`` choice are keyed by.  With ``auto`` the runtime is the one
+    :func:`~.runtime_probe.select_runtime` measured fastest among the exact ones here.
     """
-    from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout, read_bert_weights
-    from nlpsuite.models.direct_encoder import DirectSentenceEncoder
+    from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout
 
     require_runtime(choice, ENCODER_RUNTIMES, f"the sentence encoder in {directory}")
     try:
@@ -122,6 +142,17 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
         ) from None
     if weights_file is not None:
         layout = replace(layout, weights_file=weights_file)
+    if choice.runtime != AUTO:
+        return direct_encoder(layout, weights_sha256, choice, weights, selection="forced")
+    return _auto_encoder(layout, weights_sha256, choice.quantize, weights)
+
+
+def direct_encoder(layout: Any, weights_sha256: str, choice: RuntimeChoice,
+                   weights: Callable[[], Mapping[str, Any]] | None = None, *, selection: str) -> Any:
+    """The direct encoder of ``layout`` on the concrete runtime ``choice`` (``torch`` or ``onnx``)."""
+    from nlpsuite.models.bert_layout import read_bert_weights
+    from nlpsuite.models.direct_encoder import DirectSentenceEncoder
+
     if choice.runtime == "onnx":
         from nlpsuite.models.onnx_encoder import OnnxBertForward, onnx_model_file, require_onnx_runtime
 
@@ -134,10 +165,42 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
 
         forward = TorchBertForward(layout, dict(weights()) if weights is not None else None)
     return DirectSentenceEncoder(layout, forward, runtime=choice.runtime, quantize=choice.quantize,
-                                 weights_sha256=weights_sha256)
+                                 weights_sha256=weights_sha256, selection=selection)
+
+
+def _auto_encoder(layout: Any, weights_sha256: str, quantize: str,
+                  weights: Callable[[], Mapping[str, Any]] | None) -> Any:
+    """The encoder on the runtime ``auto`` picks; an encoder the probe built is used, not built twice."""
+    from nlpsuite.models.onnx_encoder import require_onnx_runtime
+    from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, runtime_installed, select_runtime, vectors_match
+
+    names = [name for name in ENCODER_RUNTIMES if (quantize == "none" or name in INT8_RUNTIMES) and runtime_installed(name)]
+    if not names:  # int8 asked for, ONNX Runtime missing: say what to install
+        require_onnx_runtime()
+    built: dict[str, Any] = {}
+    sentences = probe_sentences()
+
+    def candidate(name: str) -> Any:
+        def build() -> Callable[[], Any]:
+            encoder = built[name] = direct_encoder(layout, weights_sha256, RuntimeChoice(name, quantize), weights,
+                                                   selection="auto")
+            return lambda: encoder.encode(sentences, batch_size=256, normalize_embeddings=True)
+        return build
+
+    target = ProbeTarget("sentence-encoder", weights_sha256, quantize, {name: candidate(name) for name in names},
+                         vectors_match, len(sentences))
+    chosen = select_runtime(target)
+    encoder = built.get(chosen.runtime) or direct_encoder(layout, weights_sha256, RuntimeChoice(chosen.runtime, quantize),
+                                                          weights, selection="auto")
+    built.clear()  # the other candidates' weights are released
+    encoder.runtime_selection = chosen
+    return encoder
 
 
 def encoder_runtime(model: Any) -> dict[str, str]:
     """What runs ``model``, an encoder or a seq2seq model (recorded in task configs): ``{"runtime": ..., "quantize": ...}``."""
     describe = getattr(model, "describe", None)
-    return describe() if callable(describe) else dict(DEFAULTS)
+    described = describe() if callable(describe) else dict(PLAIN)
+    if getattr(model, "nlpsuite_runtime_selection", None) is not None:  # a seq2seq model auto chose a runtime for
+        described["runtime_selection"] = "auto"
+    return described

@@ -11,7 +11,7 @@ so the host can fall back to an embedded model.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -213,19 +213,27 @@ def load_pretrained(
 
 
 def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> Any:
-    """Load a ``SentenceTransformer`` encoder on the chosen device.
+    """A sentence encoder with ``SentenceTransformer``'s ``encode``/``max_seq_length``/``tokenizer``.
 
-    With ``--runtime onnx`` (``options.model_args``) a BERT mean-pooling encoder is
-    run by ONNX Runtime instead (:mod:`.encoder_runtime`): the returned object has
-    the same ``encode``/``max_seq_length``/``tokenizer`` as a ``SentenceTransformer``.
+    A BERT mean-pooling encoder (the embedded all-MiniLM-L6-v2) on the CPU in float32
+    runs straight from its files (:mod:`.direct_encoder`): on the runtime ``auto``
+    measured fastest among the exact ones here, or the one ``--runtime`` forces, and
+    without importing sentence-transformers or transformers.  Any other encoder, or
+    another device or dtype, is a ``SentenceTransformer`` (``--runtime torch``/``auto``).
     """
     from nlpsuite.models.encoder_runtime import runtime_choice
 
     choice = runtime_choice(options)
-    if not choice.is_default:
-        return cached(options, cache_key(request, options, "DirectSentenceEncoder"),
-                      lambda: _guarded(request, options, lambda: _fast_sentence_encoder(request, options, choice),
-                                            transformers_load=False))
+    return cached(options, cache_key(request, options, "SentenceEncoder"),
+                  lambda: _load_sentence_encoder(request, options, choice))
+
+
+def _load_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+    directory = _guarded(request, options, lambda: _direct_encoder_directory(request, options, choice),
+                         transformers_load=False)
+    if directory is not None:
+        return _guarded(request, options, lambda: _fast_sentence_encoder(request, directory, choice),
+                        transformers_load=False)
 
     def load() -> Any:
         from sentence_transformers import SentenceTransformer
@@ -242,16 +250,37 @@ def load_sentence_transformer(request: ModelRequest, options: TaskOptions) -> An
             model_kwargs={"dtype": torch_dtype(dtype), "use_safetensors": None if options.allow_pickle else True},
         )
 
-    return cached(options, cache_key(request, options, "SentenceTransformer"), lambda: _guarded(request, options, load))
+    return _guarded(request, options, load)
 
 
-def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, choice: Any) -> Any:
+def _direct_encoder_directory(request: ModelRequest, options: TaskOptions, choice: Any) -> Path | None:
+    """The model's directory when the direct encoder runs it, else None (``SentenceTransformer`` does).
+
+    A forced fast runtime always gets the directory, so that its loader says why it cannot run the model.
+    """
+    from nlpsuite.models.bert_layout import UnsupportedEncoder, read_bert_layout
+    from nlpsuite.models.encoder_runtime import AUTO
+
+    forced_fast = choice.runtime not in (AUTO, "torch") or choice.quantize != "none"
+    device = resolve_device(options.device)
+    if device != "cpu" or resolve_dtype(options.dtype, device) != "float32":
+        if forced_fast:
+            _require_cpu_float32(options, choice.runtime)
+        return None
+    directory = _model_directory(request, options, ENCODER_FILES)
+    try:
+        read_bert_layout(directory)
+    except UnsupportedEncoder:
+        return directory if forced_fast else None
+    return directory
+
+
+def _fast_sentence_encoder(request: ModelRequest, directory: Path, choice: Any) -> Any:
     from nlpsuite.models.content_hash import directory_sha256
     from nlpsuite.models.encoder_runtime import fast_encoder
 
-    _require_cpu_float32(options, choice.runtime)
-    directory = _model_directory(request, options)
-    # the ONNX graph follows the config (layers, heads, norms) as well as the weights: key it by both
+    # the ONNX graph (and the runtime probe's record) follow the config (layers, heads, norms) as well as the
+    # weights: keyed by the content of every model file
     return fast_encoder(directory, directory_sha256(directory), choice)
 
 
@@ -265,57 +294,152 @@ def _require_cpu_float32(options: TaskOptions, runtime: str) -> None:
         )
 
 
-def _model_directory(request: ModelRequest, options: TaskOptions) -> Path:
+#: The files a direct sentence encoder reads from a hub snapshot (not the repository's ONNX or OpenVINO exports).
+ENCODER_FILES = ("*.json", "*.safetensors", "*.txt")
+
+
+def _model_directory(request: ModelRequest, options: TaskOptions, files: tuple[str, ...] | None = None) -> Path:
     """The local directory of a model's files (a hub model's snapshot, downloaded unless offline)."""
     if request.kind != "hub":
         return Path(request.source)
     from huggingface_hub import snapshot_download
 
     kwargs = pretrained_kwargs(request, options)
-    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"]))
+    return Path(snapshot_download(request.source, revision=request.revision, local_files_only=kwargs["local_files_only"],
+                                  allow_patterns=list(files) if files else None))
 
 
-def load_seq2seq(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any]:
+def load_seq2seq(request: ModelRequest, options: TaskOptions,
+                 generation: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     """A sequence-to-sequence model and its tokenizer: ``AutoModelForSeq2SeqLM``, or with ``--runtime ct2``
-    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash)."""
-    from nlpsuite.models.encoder_runtime import require_runtime, runtime_choice
+    a :class:`~.ct2_seq2seq.Ct2Seq2Seq` of the same weights (converted once, cached on disk by their hash).
+
+    With ``auto`` in float32 and greedy ``generation`` settings, CTranslate2 runs the model when this
+    machine measured it faster with token-identical outputs (:func:`_auto_seq2seq`); otherwise torch.
+    """
+    from nlpsuite.models.encoder_runtime import AUTO, generation_runtime, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a sequence-to-sequence model)")
+    if choice.runtime == AUTO and choice.quantize == "none" and generation is not None \
+            and _ct2_may_equal_torch(options, generation):
+        return _auto_seq2seq(request, options, generation)
+    choice = generation_runtime(choice)
     if choice.runtime == "torch":
         return load_pretrained(request, options, "AutoModelForSeq2SeqLM")
+    return _ct2_seq2seq(request, options, choice.quantize)
 
+
+def _ct2_seq2seq(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Any, Any]:
     def load() -> tuple[Any, Any]:
         from nlpsuite.models.ct2_seq2seq import Ct2Seq2Seq
 
-        converted, config, generation_config, tokenizer = _ct2_parts(request, options, choice.quantize)
-        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, choice.quantize), tokenizer
+        converted, config, generation_config, tokenizer = _ct2_parts(request, options, quantize)
+        return Ct2Seq2Seq(converted, config, generation_config, tokenizer, quantize), tokenizer
 
-    return cached(options, cache_key(request, options, "ct2.Translator"), lambda: _guarded(request, options, load))
+    return cached(options, cache_key(request, options, f"ct2.Translator.{quantize}"),
+                  lambda: _guarded(request, options, load))
+
+
+def _ct2_may_equal_torch(options: TaskOptions, generation: Mapping[str, Any]) -> bool:
+    greedy = not generation.get("do_sample") and int(generation.get("num_beams") or 1) == 1 \
+        and int(generation.get("num_return_sequences") or 1) == 1
+    return auto_may_measure_ct2(options, greedy=greedy)
+
+
+def auto_may_measure_ct2(options: TaskOptions, *, greedy: bool) -> bool:
+    """Whether ``auto`` measures CTranslate2 beside torch for a generating model: float32 ``auto`` on the CPU,
+    ctranslate2 installed, and greedy decoding.
+
+    CTranslate2's beam search stops as ``early_stopping=True`` does and its sampling draws its own numbers,
+    so only greedy outputs can be token for token ``generate``'s.
+    """
+    from nlpsuite.models.encoder_runtime import AUTO, runtime_choice
+    from nlpsuite.models.runtime_probe import runtime_installed
+
+    choice = runtime_choice(options)
+    device = resolve_device(options.device)
+    return greedy and choice.runtime == AUTO and choice.quantize == "none" and device == "cpu" \
+        and resolve_dtype(options.dtype, device) == "float32" and runtime_installed("ct2")
+
+
+def _auto_seq2seq(request: ModelRequest, options: TaskOptions, generation: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The seq2seq model on the runtime ``auto`` measured fastest here among those with ``generate``'s outputs."""
+    from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
+    from nlpsuite.models.seq2seq import generate_texts, input_window
+
+    sentences = probe_sentences(32)
+    # the task's own settings, with a bounded length: the probe compares and times, it does not translate
+    settings = {**generation, "max_new_tokens": min(int(generation.get("max_new_tokens") or 24), 24)}
+    settings.pop("max_length", None)
+    loaders = {"torch": lambda: load_pretrained(request, options, "AutoModelForSeq2SeqLM"),
+               "ct2": lambda: _ct2_seq2seq(request, options, "none")}
+
+    def candidate(name: str) -> Any:
+        def build() -> Any:
+            model, tokenizer = loaders[name]()
+            from nlpsuite.models.seq2seq import check_runtime_generation
+
+            check_runtime_generation(model, generation)  # a setting ct2 cannot honour rules it out here
+            window = input_window(model, tokenizer)
+            return lambda: generate_texts(model, tokenizer, sentences, settings, window=window,
+                                          batch_size=len(sentences)).texts
+        return build
+
+    target = ProbeTarget("seq2seq", model_weights_sha256(request, options), "none",
+                         {name: candidate(name) for name in loaders}, tokens_match, len(sentences))
+    chosen = select_runtime(target)
+    for name, key in {"torch": cache_key(request, options, "AutoModelForSeq2SeqLM"),
+                      "ct2": cache_key(request, options, "ct2.Translator.none")}.items():
+        if name != chosen.runtime:  # the probe's other candidate is not kept in memory
+            session_of(options).models.discard(key)
+    model, tokenizer = loaders[chosen.runtime]()
+    mark_runtime_selection(model, chosen)
+    return model, tokenizer
+
+
+def model_weights_sha256(request: ModelRequest, options: TaskOptions) -> str:
+    """The SHA-256 naming a model (what ``auto``'s stored choice and the conversions are keyed by): of every
+    model file, weights, config and tokenizer alike (:func:`.ct2_conversion.model_sha256`)."""
+    from nlpsuite.models.ct2_conversion import model_sha256
+
+    directory = _guarded(request, options, lambda: _model_directory(request, options), transformers_load=False)
+    return model_sha256(directory)
+
+
+def mark_runtime_selection(model: Any, selection: Any) -> None:
+    """Record on ``model`` that ``auto`` chose its runtime (read by :func:`~.encoder_runtime.encoder_runtime`)."""
+    model.nlpsuite_runtime_selection = selection
 
 
 def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
-    """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` a
-    :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model still scores."""
+    """``(model, tokenizer, generator)``: ``AutoModelForCausalLM`` and its tokenizer, and with ``--runtime ct2`` (or
+    ``--quantize int8``) a :class:`~.ct2_causal.Ct2CausalLM` that generates (``None`` otherwise); the torch model
+    still scores.  With ``auto`` in float32 the task itself may measure CTranslate2 (:func:`auto_may_measure_ct2`)."""
     from dataclasses import replace
 
-    from nlpsuite.models.encoder_runtime import loader_model_args, require_runtime, runtime_choice
+    from nlpsuite.models.encoder_runtime import generation_runtime, loader_model_args, require_runtime, runtime_choice
 
     choice = runtime_choice(options)
     require_runtime(choice, ("torch", "ct2"), f"model {request.display_name} (a causal LM)")
+    choice = generation_runtime(choice)
     model, tokenizer = load_pretrained(request, replace(options, model_args=loader_model_args(options)),
                                        "AutoModelForCausalLM")
     if choice.runtime == "torch":
         return model, tokenizer, None
+    return model, tokenizer, load_ct2_generator(request, options, choice.quantize)
+
+
+def load_ct2_generator(request: ModelRequest, options: TaskOptions, quantize: str) -> Any:
+    """The :class:`~.ct2_causal.Ct2CausalLM` of a causal LM (converted on first use, cached on disk by its weights)."""
 
     def load() -> Any:
         from nlpsuite.models.ct2_causal import Ct2CausalLM
 
-        converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, choice.quantize)
-        return Ct2CausalLM(converted, generation_config, ct2_tokenizer, choice.quantize)
+        converted, _config, generation_config, ct2_tokenizer = _ct2_parts(request, options, quantize)
+        return Ct2CausalLM(converted, generation_config, ct2_tokenizer, quantize)
 
-    generator = cached(options, cache_key(request, options, "ct2.Generator"), lambda: _guarded(request, options, load))
-    return model, tokenizer, generator
+    return cached(options, cache_key(request, options, f"ct2.Generator.{quantize}"), lambda: _guarded(request, options, load))
 
 
 def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:

@@ -139,7 +139,7 @@ def load_seq2seq_task(request: ModelRequest, options: TaskOptions, defaults: Map
     loads, rather than at the first batch.
     """
     generation = resolve_generation(defaults, options.generation)
-    model, tokenizer = load_seq2seq(request, options)
+    model, tokenizer = load_seq2seq(request, options, generation)
     notes = [note for note in [cap_new_tokens(generation, model)] if note]
     check_runtime_generation(model, generation)
     window = input_window(model, tokenizer, options.task_args.get("max_input_tokens"))

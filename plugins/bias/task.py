@@ -100,8 +100,12 @@ class BiasPredictor:
         return self._scorer
 
     def config(self) -> dict[str, Any]:
+        from nlpsuite.models.encoder_runtime import encoder_runtime
+
+        runtime = {} if self.masked_lm or self.causal_lm else encoder_runtime(self.encoder().model)
         return {
             **self.settings.to_dict(),
+            **runtime,
             "similarity": "cosine",
             "effect_size": "(mean_X s - mean_Y s) / std(s over X and Y, ddof=1)",
             "p_value": "one-sided permutation test over word-level partitions of X and Y; exact when "

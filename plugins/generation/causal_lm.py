@@ -32,7 +32,7 @@ from transformers import StoppingCriteria
 from nlpsuite.errors import NlpsuiteError, UsageError
 from nlpsuite.models.causal_scoring import CausalScorer, context_length
 from nlpsuite.models.encoder_runtime import encoder_runtime
-from nlpsuite.models.loading import load_causal_lm
+from nlpsuite.models.loading import auto_may_measure_ct2, load_causal_lm
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.specs import TaskOptions, TextScore
 
@@ -114,6 +114,10 @@ class _TokenQueue:
         self.items.put(None)
 
 
+#: ``_run_generate``'s default generator: the task's own (``None`` there means the torch model).
+_OWN = object()
+
+
 @dataclass
 class _Prompt:
     ids: list[int]
@@ -143,10 +147,41 @@ class CausalLMTask:
         self.given = dict(given)
         self.notes: list[str] = []
         self.settings = self._settings(given)
+        self.runtime_selection: Any = None
+        if self.generator is None and auto_may_measure_ct2(options, greedy=not self.sampling and self.beams == 1):
+            self.generator = self._auto_generator(request, options)
         if self.generator is not None:  # refuse now what CTranslate2 cannot honour
             self.generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
         if options.batch_size:
             self.batch_size = options.batch_size
+
+    def _auto_generator(self, request: ModelRequest, options: TaskOptions) -> Any:
+        """CTranslate2's generator when ``auto`` measured it faster here with greedy continuations token for
+        token the torch model's (these settings, these stop strings), else ``None`` (torch generates)."""
+        from nlpsuite.models.loading import load_ct2_generator, model_weights_sha256
+        from nlpsuite.models.runtime_probe import ProbeTarget, probe_sentences, select_runtime, tokens_match
+
+        prompts = [_Prompt(self.tokenizer(" ".join(s.split()[:6]))["input_ids"], 0, []) for s in probe_sentences(16)]
+        # the task's own settings, with a bounded length: the probe compares and times, it does not write
+        settings = {**self.settings, "max_new_tokens": min(int(self.settings.get("max_new_tokens") or 16), 16)}
+        settings.pop("max_length", None)
+
+        def torch_build() -> Any:
+            return lambda: self._run_generate(prompts, generator=None, settings=settings)
+
+        def ct2_build() -> Any:
+            generator = load_ct2_generator(request, options, "none")
+            generator.decoding(self.settings, prompt_width=0, context=self.context, stops=bool(self.stops))
+            return lambda: self._run_generate(prompts, generator=generator, settings=settings)
+
+        target = ProbeTarget("causal-lm", model_weights_sha256(request, options), "none",
+                             {"torch": torch_build, "ct2": ct2_build}, tokens_match, len(prompts))
+        self.runtime_selection = select_runtime(target)
+        if self.runtime_selection.runtime != "ct2":
+            return None
+        generator = load_ct2_generator(request, options, "none")
+        generator.nlpsuite_runtime_selection = self.runtime_selection
+        return generator
 
     # ----- settings -------------------------------------------------------------------------------------------
     def _model_defaults(self) -> dict[str, Any]:
@@ -221,6 +256,7 @@ class CausalLMTask:
                        "prompt and text: generate, and score the text given the prompt",
             "notes": list(self.notes),
             **encoder_runtime(self.generator if self.generator is not None else self.model),
+            **({"runtime_selection": "auto"} if self.runtime_selection is not None else {}),
         }
         if self.generator is not None:
             config["likelihoods"] = "scored by the torch model in float32; generation runs on CTranslate2"
@@ -268,10 +304,10 @@ class CausalLMTask:
             return _Prompt(ids[-room:], len(ids), warnings)
         return _Prompt(ids, len(ids), warnings)
 
-    def _generate_kwargs(self, prompt_width: int) -> dict[str, Any]:
+    def _generate_kwargs(self, prompt_width: int, settings: dict[str, Any]) -> dict[str, Any]:
         from transformers import StoppingCriteriaList
 
-        kwargs = {k: v for k, v in self.settings.items() if k != "seed"}
+        kwargs = {k: v for k, v in settings.items() if k != "seed"}
         if getattr(self.model.generation_config, "pad_token_id", None) is None:
             kwargs["pad_token_id"] = self._pad_id()
         if self.stops:
@@ -292,10 +328,14 @@ class CausalLMTask:
             torch.manual_seed(int(self.settings.get("seed", 0)))
             yield
 
-    def _run_generate(self, prompts: Sequence[_Prompt], streamer: Any = None) -> list[list[int]]:
-        """New token ids per prompt (up to and including the end token, padding dropped)."""
-        if self.generator is not None:
-            return self._run_ct2_generate(prompts, streamer)
+    def _run_generate(self, prompts: Sequence[_Prompt], streamer: Any = None, *, generator: Any = _OWN,
+                      settings: dict[str, Any] | None = None) -> list[list[int]]:
+        """New token ids per prompt (up to and including the end token, padding dropped), by ``generator``
+        (default: the task's; ``None``: the torch model) with ``settings`` (default: the task's)."""
+        generator = self.generator if generator is _OWN else generator
+        settings = self.settings if settings is None else settings
+        if generator is not None:
+            return self._run_ct2_generate(prompts, streamer, generator, settings)
         import torch
 
         width = max(len(p.ids) for p in prompts)
@@ -306,7 +346,7 @@ class CausalLMTask:
             ids[row, width - len(prompt.ids):] = torch.tensor(prompt.ids, dtype=torch.long)
             mask[row, width - len(prompt.ids):] = 1
         device = next(self.model.parameters()).device
-        kwargs = self._generate_kwargs(width)
+        kwargs = self._generate_kwargs(width, settings)
         if streamer is not None:
             kwargs["streamer"] = streamer
         with torch.inference_mode(), self._seeded():
@@ -332,10 +372,11 @@ class CausalLMTask:
             return new_ids
         return next(new_ids[:k] for k in range(1, len(new_ids) + 1) if self._hits_stop(new_ids[:k]))
 
-    def _run_ct2_generate(self, prompts: Sequence[_Prompt], streamer: _TokenQueue | None) -> list[list[int]]:
+    def _run_ct2_generate(self, prompts: Sequence[_Prompt], streamer: _TokenQueue | None, generator: Any,
+                          settings: dict[str, Any]) -> list[list[int]]:
         try:
-            return self.generator.generate_ids(
-                [p.ids for p in prompts], self.settings, context=self.context,
+            return generator.generate_ids(
+                [p.ids for p in prompts], settings, context=self.context,
                 stop=self._hits_stop if self.stops else None,
                 on_token=(lambda token: streamer.items.put([token])) if streamer is not None else None)
         finally:

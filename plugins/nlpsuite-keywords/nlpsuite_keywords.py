@@ -30,6 +30,7 @@ from nlpsuite import (
     argument,
     hookimpl,
 )
+from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 
@@ -72,7 +73,8 @@ class KeywordExtractor:
         self.diversity = diversity
 
     def config(self) -> dict[str, Any]:
-        return {"top_k": self.top_k, "diversity": self.diversity}
+        # what runs the encoder (auto picks per machine) is part of the config, so of the harness's cache key
+        return {"top_k": self.top_k, "diversity": self.diversity, **encoder_runtime(self.encoder)}
 
     def predict(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [self._extract(record["text"]) for record in records]

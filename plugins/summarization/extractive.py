@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.summarization.document_kind import DIALOGUE_RULE, DocumentKind, dialogue_turns
@@ -194,6 +195,7 @@ class ExtractiveSummarizer:
         return {
             "method": "extractive",
             "encoder": self.request.display_name,
+            **encoder_runtime(self.encoder),
             "selection": METHOD,
             "position_prior": {
                 "mode": self.position_prior,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import Any
 
 from nlpsuite.cli.options import positive_int
 
@@ -61,10 +62,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from nlpsuite.evaluation.results import model_summary
 
-    model_a, model_b = model_summary(run_a.results), model_summary(run_b.results)
+    # the runtime is printed beside the model, from the same label the runtime check compares
+    model_a, model_b = model_summary(run_a.results, runtime=False), model_summary(run_b.results, runtime=False)
     print(f"task {comparison.task}, dataset {comparison.dataset}, {comparison.n} paired samples")
-    print(f"A (baseline): {args.run_a}  model {model_a}")
-    print(f"B:            {args.run_b}  model {model_b}")
+    runtime_a, runtime_b = comparison.runtimes
+    print(f"A (baseline): {args.run_a}  model {model_a}  runtime {runtime_a}")
+    print(f"B:            {args.run_b}  model {model_b}  runtime {runtime_b}")
     print()
     rows = []
     for test in comparison.tests:
@@ -77,4 +80,19 @@ def run(args: argparse.Namespace) -> int:
             winner or "no significant difference",
         ))
     print_table(("metric", "A", "B", "B-A", "test", "p", f"better (alpha {comparison.alpha:g})"), rows)
+    if comparison.runtime_check is not None:
+        _print_runtime_check(comparison.runtime_check)
     return 0
+
+
+def _print_runtime_check(check: Any) -> None:
+    """The regression check of runs that differ only in what ran the model."""
+    from nlpsuite.cli.table import print_table
+
+    print(f"\nthe runs differ only in runtime ({check.runtime_a} vs {check.runtime_b}):")
+    print_table(("prediction field", "same in both", "share", f"{check.level:.0%} CI"),
+                [(a.field, f"{a.agree} of {a.n}", f"{a.rate:.2%}", f"{a.ci_low:.2%} to {a.ci_high:.2%}")
+                 for a in check.agreement])
+    print_table(("metric", "B-A", f"{check.level:.0%} CI (paired bootstrap)"),
+                [(d.metric, ("+" if d.delta > 0 else "") + _fmt(d.delta), f"{_fmt(d.ci_low)} to {_fmt(d.ci_high)}")
+                 for d in check.differences])
