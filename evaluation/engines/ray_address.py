@@ -4,8 +4,8 @@
 packets) retries for minutes, and on one where something accepts connections without
 being Ray it waits for good.  One TCP connection with a timeout
 (``NLPSUITE_RAY_CONNECT_TIMEOUT`` seconds, default 10) tells a dead address from a live
-one first, and the join itself (:func:`join_within`) is given twice that: either way the
-run fails in bounded time with the address named.  ``ray://``
+one first, and a trial join in a child process (:func:`check_answers`) is given twice that:
+either way the run fails in bounded time with the address named.  ``ray://``
 addresses (Ray Client) need gRPC, which the ``nlpsuite[ray]`` extra installs
 (``ray[client]``): without it the refusal names the package.
 """
@@ -15,8 +15,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
-import threading
-from collections.abc import Callable
 
 from nlpsuite.errors import UsageError
 
@@ -77,32 +75,28 @@ def check_reachable(address: str) -> None:
         ) from None
 
 
-def join_within(address: str, join: Callable[[], None]) -> None:
-    """Run ``join`` (``ray.init``) with a bound of twice the connect timeout; past it, a :class:`UsageError`.
+#: Joins the cluster and leaves at once: run in a child process that can be killed, which ``ray.init`` in
+#: this process could not be (left in a thread, it crashed the interpreter at exit).
+_PROBE = "import sys, ray\nray.init(address=sys.argv[1], logging_level=40)\nray.shutdown()\n"
 
-    ``ray.init`` cannot be cancelled, so it runs in a daemon thread that a refused command leaves behind
-    (a CLI process then exits); Ray notes that it sets no SIGTERM handler from a thread, which only means
-    a terminated driver is not shut down gracefully.
+
+def check_answers(address: str) -> None:
+    """Refuse ``address`` when no Ray cluster answers there within twice the connect timeout.
+
+    A child process joins and leaves (a second or two of ``import ray``); only a join that does not finish
+    in time is refused here: one that fails is left to ``ray.init`` in this process, whose error says why.
     """
+    import subprocess
+    import sys
+
     limit = 2 * connect_timeout()
-    done = threading.Event()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            join()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            failure.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="nlpsuite-ray-join", daemon=True).start()
-    if not done.wait(limit):
+    try:
+        subprocess.run([sys.executable, "-c", _PROBE, address], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
         raise UsageError(
             f"cannot join the Ray cluster at --ray-address {address!r}: it accepts connections but no Ray "
             f"cluster answered within {limit:g} s",
             hint=f"check that the address is a Ray head (HEAD:6379, or ray://HEAD:10001 for Ray Client); "
             f"{TIMEOUT_ENV} sets the wait",
-        )
-    if failure:
-        raise failure[0]
+        ) from None

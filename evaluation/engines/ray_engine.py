@@ -181,13 +181,14 @@ class RayEngine:
         else:
             import logging
 
-            from nlpsuite.evaluation.engines.ray_address import check_reachable, join_within
+            from nlpsuite.evaluation.engines.ray_address import check_answers, check_reachable
 
-            check_reachable(settings.address)  # a dead address fails in bounded time, not after minutes of retries
+            # a dead address, or one where no Ray answers, fails in bounded time, not after minutes (or never)
+            check_reachable(settings.address)
+            check_answers(settings.address)
             try:
-                join_within(settings.address, lambda: ray.init(
-                    address=settings.address, runtime_env=settings.runtime_env,
-                    logging_level=logging.WARNING if quiet else logging.INFO))
+                ray.init(address=settings.address, runtime_env=settings.runtime_env,
+                         logging_level=logging.WARNING if quiet else logging.INFO)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise UsageError(f"cannot join the Ray cluster at --ray-address {settings.address!r}: {exc}",
                                  hint="check the address (auto, or ray://HEAD:10001) and that the cluster is up; "
