@@ -164,3 +164,12 @@ def test_some_failed_samples_exit_3_in_eval_and_rescore_as_in_run(tmp_path, monk
     assert (eval_code, run_code, rescore_code) == (3, 3, 3)
     assert "1 of 2 samples failed" in eval_err
     assert (tmp_path / "run" / "results.json").is_file()  # the results are written all the same
+
+
+def test_an_audit_into_a_file_is_refused_before_any_model_loads(tmp_path):
+    afile = tmp_path / "report.txt"
+    afile.write_text("mine", encoding="utf-8")
+    result = run_probe("audit", "--task", "sentiment", "--offline", "-o", str(afile / "audit"))
+    assert result.returncode == 2
+    assert f"{afile} is a file" in result.stderr and heavy_imported(result.stderr) == ""
+    assert afile.read_text(encoding="utf-8") == "mine"

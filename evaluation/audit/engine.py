@@ -139,6 +139,10 @@ def run_audit(
     offline = options.offline or offline_requested()
     dataset = checked_dataset(spec, request.dataset, columns=request.columns, limit=request.limit,
                               task_args=options.task_args, model=request.model, offline=offline)
+    if request.output_dir:
+        from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+
+        check_run_dir_writable(Path(request.output_dir))  # before the model loads
     perturbations = chosen_perturbations(request.perturbations)
     output_language = _output_language(request, options.task_args)
     variants = make_variants(spec, dataset.samples, perturbations, reference_language=output_language)
@@ -168,6 +172,9 @@ def run_audit(
     }).encode()).hexdigest()
     run_dir = Path(request.output_dir) if request.output_dir else \
         default_run_dir(f"audit-{spec.name}", dataset, loaded.model.name, run_key)
+    from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+
+    check_run_dir_writable(run_dir)  # as eval does: an unusable directory is found before any prediction
 
     seed_everything(request.seed)
     embed = _embedder(request, options, session) if any(f.type in TEXT_TYPES for f in spec.output_fields) else None
