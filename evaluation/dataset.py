@@ -4,7 +4,9 @@ A sample is ``{"id": str, "input": {task input fields}, "references": value}``.
 ``--dataset`` may be absent (the task's registered ``<task>-sample``), a
 registered dataset name, a local JSONL/CSV/TSV file, two parallel plain-text
 files (``src.txt,ref.txt``), a Hugging Face id (``hf:org/name[:config][:split]``)
-or a sacrebleu test set (``sacrebleu:wmt14/en-de``).
+or a sacrebleu test set (``sacrebleu:wmt14/en-de``).  A reference that could be read two ways
+(a file that is also a registered name, or a file whose name holds a comma beside files that
+make a parallel pair) is refused naming both; ``file:PATH`` and ``registered:NAME`` say which.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlpsuite.columns import AmbiguousColumn, lookup, parse_columns  # noqa: F401 - re-exported for the harness's readers
 from nlpsuite.errors import InputError, UsageError
 from nlpsuite.records import LIST_TYPES, coerce_field
 from nlpsuite.specs import TaskSpec
@@ -69,42 +72,6 @@ class EvalDataset:
 def ids_sha256(ids: Iterable[str]) -> str:
     """SHA-256 of the sorted sample ids joined by newlines: equal iff two runs cover the same samples."""
     return hashlib.sha256("\n".join(sorted(str(i) for i in ids)).encode("utf-8")).hexdigest()
-
-
-def parse_columns(text: str | None, task: TaskSpec) -> dict[str, str]:
-    """``"source=en,target=de"`` → ``{"source": "en", "target": "de"}`` (task field → dataset column)."""
-    if not text:
-        return {}
-    known = ["id", *(f.name for f in task.input_fields)]
-    if task.reference_field:
-        known.append(task.reference_field)
-    mapping: dict[str, str] = {}
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        name, sep, column = item.partition("=")
-        name, column = name.strip(), column.strip()
-        if not sep or not name or not column:
-            raise UsageError(f"--columns item {item!r} is not FIELD=COLUMN", hint="e.g. --columns text=sentence,label=sentiment")
-        if name not in known:
-            raise UsageError(
-                f"--columns names field {name!r}, which task {task.name!r} does not have",
-                hint=f"the task's fields are: {', '.join(known)}",
-            )
-        mapping[name] = column
-    return mapping
-
-
-def lookup(row: Mapping[str, Any], column: str) -> Any:
-    """A column's value; dotted names reach into nested objects (``translation.de``)."""
-    if column in row:
-        return row[column]
-    value: Any = row
-    for part in column.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _coerce(field_type: str, value: Any) -> Any:
@@ -193,6 +160,12 @@ class RowMapper:
     def sample(self, row: Mapping[str, Any], number: int, line: int | None = None) -> dict[str, Any]:
         """The sample for data row ``number`` (1-based), found at ``line`` of the file."""
         at = f":{line}" if line is not None else ""
+        try:
+            return self._sample(row, number, line, at)
+        except AmbiguousColumn as exc:
+            raise InputError(f"{self.where}{at if at else f' row {number}'}: {exc.message}", hint=exc.hint) from None
+
+    def _sample(self, row: Mapping[str, Any], number: int, line: int | None, at: str) -> dict[str, Any]:
         missing = [self.column_for(n) for n in self.required_fields() if lookup(row, self.column_for(n)) is None]
         if missing:
             raise self._missing_error(missing, list(row), at)
@@ -270,22 +243,28 @@ def resolve_dataset(
         if spec is None:
             raise UsageError(
                 f"task {task.name!r} has no built-in sample dataset ({name!r} is not registered)",
-                hint="pass --dataset FILE.jsonl|.csv|.tsv, or a dataset name from `nlpsuite plugins`",
+                hint="pass --dataset FILE.jsonl|.csv|.tsv, or a dataset name from `nlpsuite datasets`",
             )
         return _registered(task, spec, columns, task_args)
     reference = reference.strip()
     for prefix, loader in (("hf:", dataset_online.load_hf), ("sacrebleu:", dataset_online.load_sacrebleu)):
         if reference.startswith(prefix):
             return loader(task, reference[len(prefix):], columns=columns, task_args=task_args, offline=offline)
-    if "," in reference:
-        parts = [p.strip() for p in reference.split(",")]
-        return dataset_files.load_parallel_text(task, parts, task_args=task_args)
+    if reference.startswith(REGISTERED_PREFIX):  # the unambiguous ways to name a registered dataset or a file
+        return _registered(task, _registered_spec(reference[len(REGISTERED_PREFIX):], task), columns, task_args)
+    if reference.startswith(FILE_PREFIX):
+        path = Path(reference[len(FILE_PREFIX):]).expanduser()
+        if not path.exists():
+            raise InputError(f"dataset file {str(path)!r} does not exist", hint="check the path")
+        return _local_file(task, path, columns, task_args)
     path = Path(reference).expanduser()
-    if path.exists():
-        if path.suffix.lower() == ".txt":
-            return dataset_files.load_parallel_text(task, [str(path)], task_args=task_args)
-        return dataset_files.load_table(task, path, columns=columns, task_args=task_args)
+    parts = [p.strip() for p in reference.split(",")] if "," in reference else []
     spec = find_dataset(reference)
+    _refuse_two_readings(reference, path, parts, spec)
+    if parts and not path.exists():
+        return dataset_files.load_parallel_text(task, parts, task_args=task_args)
+    if path.exists():
+        return _local_file(task, path, columns, task_args)
     if spec is not None:
         return _registered(task, spec, columns, task_args)
     if path.suffix.lower() in (*TABULAR_SUFFIXES, ".txt") or "/" in reference:
@@ -295,8 +274,49 @@ def resolve_dataset(
     known = ", ".join(d.name for d in get_datasets(task.name)) or "none"
     raise UsageError(
         f"--dataset {reference!r} is neither a file nor a registered dataset (datasets for task {task.name!r}: {known})",
-        hint="pass a .jsonl/.csv/.tsv file, SRC.txt,REF.txt, hf:org/name[:config][:split] or sacrebleu:TESTSET/LANGPAIR",
+        hint="pass a .jsonl/.csv/.tsv file, SRC.txt,REF.txt, hf:org/name[:config][:split], sacrebleu:TESTSET/LANGPAIR "
+        "or a name from `nlpsuite datasets`",
     )
+
+
+REGISTERED_PREFIX = "registered:"
+FILE_PREFIX = "file:"
+
+
+def _local_file(task: TaskSpec, path: Path, columns: Mapping[str, str], task_args: Mapping[str, Any]) -> EvalDataset:
+    from nlpsuite.evaluation import dataset_files
+
+    if path.suffix.lower() == ".txt":
+        return dataset_files.load_parallel_text(task, [str(path)], task_args=task_args)
+    return dataset_files.load_table(task, path, columns=columns, task_args=task_args)
+
+
+def _refuse_two_readings(reference: str, path: Path, parts: list[str], spec: Any) -> None:
+    """Refuse a ``--dataset`` that names two things at once, naming both, rather than pick one silently."""
+    readings = []
+    if path.exists():
+        readings.append(f"the file {str(path)!r}")
+    if parts and path.exists() and all(Path(p).expanduser().exists() for p in parts if p):
+        readings.append(f"the parallel files {', '.join(repr(p) for p in parts)}")
+    if spec is not None and path.exists():
+        readings.append(f"the registered dataset {spec.name!r}")
+    if len(readings) > 1:
+        ways = [f"{FILE_PREFIX}{reference} for the file"]
+        if spec is not None:
+            ways.append(f"{REGISTERED_PREFIX}{spec.name} for the registered dataset")
+        raise UsageError(f"--dataset {reference!r} could be read two ways: as {' or as '.join(readings)}",
+                         hint="write " + ", or ".join(ways))
+
+
+def _registered_spec(name: str, task: TaskSpec) -> Any:
+    from nlpsuite.registry import find_dataset, get_datasets
+
+    spec = find_dataset(name)
+    if spec is None:
+        known = ", ".join(d.name for d in get_datasets(task.name)) or "none"
+        raise UsageError(f"no registered dataset {name!r} (datasets for task {task.name!r}: {known})",
+                         hint="see `nlpsuite datasets`")
+    return spec
 
 
 def _registered(task: TaskSpec, spec: Any, columns: Mapping[str, str], task_args: Mapping[str, Any]) -> EvalDataset:
@@ -309,3 +329,24 @@ def _registered(task: TaskSpec, spec: Any, columns: Mapping[str, str], task_args
     samples = [mapper.sample(row, number) for number, row in enumerate(spec.load(), start=1)]
     return EvalDataset(name=spec.name, source=f"registered:{spec.name}", version=spec.version, samples=samples,
                        columns=dict(columns))
+
+
+def checked_dataset(
+    task: TaskSpec,
+    reference: str | None,
+    *,
+    columns: str | Mapping[str, str] | None,
+    limit: int | None,
+    task_args: Mapping[str, Any],
+    model: str | None,
+    offline: bool,
+) -> EvalDataset:
+    """The dataset an eval or audit asked for (``--columns`` text or mapping, ``--limit``), every sample checked
+    against the task and the model asked for before any model loads (:func:`nlpsuite.preflight.check_records`)."""
+    from nlpsuite.preflight import check_records
+
+    mapping = parse_columns(columns, task) if isinstance(columns, str) or columns is None else dict(columns)
+    dataset = resolve_dataset(task, reference, columns=mapping, task_args=task_args, offline=offline).limited(limit)
+    check_records(task, ((f"dataset {dataset.name}: sample {s['id']!r}", s["input"]) for s in dataset.samples),
+                  model=model, task_args=task_args)
+    return dataset

@@ -81,21 +81,6 @@ def reproducibility_record(*, seed: int, device: str | None, command: str | None
     }
 
 
-def directory_fingerprint(directory: Path) -> list[list[Any]]:
-    """(relative path, size, mtime in ns) of each file: cheap, and changes when a model is retrained in place."""
-    entries = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root) / name
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            entries.append([str(path.relative_to(directory)), stat.st_size, stat.st_mtime_ns])
-    return entries
-
-
 def hub_snapshot_revision(source: str, revision: str | None) -> str | None:
     """The commit a hub reference resolves to in the local Hugging Face cache (no network)."""
     try:
@@ -122,12 +107,16 @@ def model_identity(task: LoadedTask) -> dict[str, Any]:
     if request.kind == "hub":
         identity["source"] = request.source
         identity["resolved_revision"] = hub_snapshot_revision(request.source, request.revision)
-    elif request.kind == "registered" and request.spec is not None:
-        identity["name"] = request.spec.name
-        identity["files"] = dict(request.spec.sha256) or directory_fingerprint(Path(request.source))
     else:
-        identity["source"] = request.source
-        identity["files"] = directory_fingerprint(Path(request.source))
+        # what the files hold (weights, config, tokenizer), not their sizes and times: a directory rewritten
+        # in place, or a config.json edited beside unchanged weights, is a different model
+        from nlpsuite.models.content_hash import directory_sha256
+
+        if request.kind == "registered" and request.spec is not None:
+            identity["name"] = request.spec.name
+        else:
+            identity["source"] = request.source
+        identity["content_sha256"] = directory_sha256(Path(request.source))
     return identity
 
 

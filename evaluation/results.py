@@ -119,3 +119,16 @@ def read_run(directory: Path) -> RunRecord:
     check_results(results, results_path)
     check_regular_file(samples_path, "samples file")
     return RunRecord(directory=directory, results=results)
+
+
+def model_summary(results: dict[str, Any], *, runtime: bool = True) -> str:
+    """The model a run used and (with ``runtime``) what ran it, in one phrase for console output:
+    'NAME on torch', 'NAME on onnx int8', marked when it stood in for an unavailable default.  Two runs
+    that differ only in runtime or quantization then read differently."""
+    from nlpsuite.evaluation.runtime_check import runtime_label
+
+    model = results.get("model") or {}
+    text = str(model.get("name", "?")) + (f" on {runtime_label(results)}" if runtime else "")
+    if model.get("fallback"):
+        text += " (embedded fallback: the default model was not available)"
+    return text

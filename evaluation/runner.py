@@ -20,13 +20,14 @@ from typing import Any
 
 from nlpsuite.errors import UsageError
 from nlpsuite.evaluation.cache_guard import GuardedCache, print_warning
-from nlpsuite.evaluation.dataset import EvalDataset, input_hash, parse_columns, resolve_dataset
+from nlpsuite.evaluation.dataset import EvalDataset, checked_dataset, input_hash
 from nlpsuite.evaluation.engines import PredictEngine
 from nlpsuite.evaluation.engines.local import LocalEngine
 from nlpsuite.evaluation.label_alignment import LabelMismatchError
 from nlpsuite.evaluation.prediction_cache import PredictionCache, canonical_json, config_key
 from nlpsuite.evaluation.provenance import utc_timestamp
 from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+from nlpsuite.evaluation.run_lock import run_dir_lock
 from nlpsuite.evaluation.sample_columns import SampleColumns, output_error
 from nlpsuite.evaluation.scoring import check_metric_args
 from nlpsuite.evaluation.results import RESULTS_SCHEMA_VERSION, RunRecord, read_run, write_run
@@ -266,12 +267,10 @@ def run_eval(
     spec = get_task(request.task)
     # typed task arguments and generation settings: bad values stop here, and the cache key sees typed values
     options = resolve_options(spec, request.options)
-    columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
-        else dict(request.columns)
     offline = options.offline or offline_requested()
     # Data problems surface before any model loads.
-    dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
-    dataset = dataset.limited(request.limit)
+    dataset = checked_dataset(spec, request.dataset, columns=request.columns, limit=request.limit,
+                              task_args=options.task_args, model=request.model, offline=offline)
     check_metric_args(spec, request.metric_args)
     if request.output_dir:
         check_run_dir_writable(Path(request.output_dir))
@@ -359,13 +358,14 @@ def run_eval(
     }
     results["warnings"] = [*(cache.warnings if cache is not None else []), *scored.get("warnings", [])]
     del columns  # writing the rows needs only the dataset records, the outputs and the score arrays
-    write_run(run_dir, results, sample_rows(dataset.samples, outputs, scores))
-    if mismatch is not None:
-        raise LabelMismatchError(
-            mismatch.message,
-            hint=f"{mismatch.hint}; predictions are stored: `nlpsuite rescore {run_dir} --label-map ...` scores them",
-        )
-    reports, report_error = _write_reports(run_dir)
+    with run_dir_lock(run_dir, "eval"):  # a rescore of this directory never sees half of this run
+        write_run(run_dir, results, sample_rows(dataset.samples, outputs, scores))
+        if mismatch is not None:
+            raise LabelMismatchError(
+                mismatch.message,
+                hint=f"{mismatch.hint}; predictions are stored: `nlpsuite rescore {run_dir} --label-map ...` scores them",
+            )
+        reports, report_error = _write_reports(run_dir)
     return EvalOutcome(run_dir=run_dir, results=results, reports=reports, report_error=report_error)
 
 
@@ -402,36 +402,41 @@ def rescore_run(
     """
     from nlpsuite.registry import get_task
 
-    record: RunRecord = read_run(Path(run_dir))
-    results = record.results
-    spec = get_task(results["task"])
-    config = results.setdefault("config", {})
-    if metric_args is None:
-        metric_args = config.get("metric_args") or {}
-    else:
-        check_metric_args(spec, metric_args)
-    if seed is None:
-        seed = int(config.get("seed") or 0)
-    if n_bootstrap is None:
-        n_bootstrap = _recorded_bootstrap(results)
-    if label_map is None:
-        label_map = config.get("label_map") or {}
-    columns = SampleColumns.from_rows(spec, record.iter_samples())
-    for stale in ("labels", "warnings", "first_error"):
-        results.pop(stale, None)
-    scored, scores = score_run(spec, columns, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap,
-                               label_map=label_map, warn=warn)
-    results.update(scored)
-    results.update(run_status(columns))
-    del columns  # the predictions read back: the rows are streamed again to be rewritten
-    config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
-    config["label_map"] = dict(label_map)
-    config["seed"] = seed
-    results["reportable"] = config.get("limit") is None and results["status"] == "complete"
-    results["rescored"] = utc_timestamp()
-    write_run(record.directory, results, _rescored_rows(record, scores))
-    reports, report_error = _write_reports(record.directory)
-    return EvalOutcome(run_dir=record.directory, results=results, reports=reports, report_error=report_error)
+    directory = Path(run_dir)
+    if not directory.is_dir():
+        read_run(directory)  # says what is wrong with the path
+    # held while the rows are read and rewritten: an eval writing this directory meanwhile waits
+    with run_dir_lock(directory, "rescore"):
+        record: RunRecord = read_run(directory)
+        results = record.results
+        spec = get_task(results["task"])
+        config = results.setdefault("config", {})
+        if metric_args is None:
+            metric_args = config.get("metric_args") or {}
+        else:
+            check_metric_args(spec, metric_args)
+        if seed is None:
+            seed = int(config.get("seed") or 0)
+        if n_bootstrap is None:
+            n_bootstrap = _recorded_bootstrap(results)
+        if label_map is None:
+            label_map = config.get("label_map") or {}
+        columns = SampleColumns.from_rows(spec, record.iter_samples())
+        for stale in ("labels", "warnings", "first_error"):
+            results.pop(stale, None)
+        scored, scores = score_run(spec, columns, metric_args=metric_args, seed=seed, n_bootstrap=n_bootstrap,
+                                   label_map=label_map, warn=warn)
+        results.update(scored)
+        results.update(run_status(columns))
+        del columns  # the predictions read back: the rows are streamed again to be rewritten
+        config["metric_args"] = {k: dict(v) for k, v in metric_args.items()}
+        config["label_map"] = dict(label_map)
+        config["seed"] = seed
+        results["reportable"] = config.get("limit") is None and results["status"] == "complete"
+        results["rescored"] = utc_timestamp()
+        write_run(record.directory, results, _rescored_rows(record, scores))
+        reports, report_error = _write_reports(record.directory)
+        return EvalOutcome(run_dir=record.directory, results=results, reports=reports, report_error=report_error)
 
 
 def _rescored_rows(record: RunRecord, scores: Callable[[int], dict[str, float]]) -> Iterator[dict[str, Any]]:

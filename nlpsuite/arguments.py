@@ -174,7 +174,10 @@ def parse_declared(
     for name, value in given.items():
         field = fields.get(name)
         if field is None:
-            raise UsageError(_unknown_message(name, what, owner, declared), hint=_listing(declared, what, owner, option))
+            # a task with arguments lists every name accepted, input fields given as arguments too
+            # (`--arg labels=a,b`); one without keeps "takes none"
+            every = list(fields.values()) if declared else []
+            raise UsageError(_unknown_message(name, what, owner, every), hint=_listing(every, what, owner, option))
         try:
             result[name] = coerce(field, value)
         except ValueProblem as problem:

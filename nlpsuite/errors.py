@@ -59,3 +59,11 @@ class InputError(NlpsuiteError):
 
 class OutputError(NlpsuiteError):
     """A result cannot be written where the user asked (a file in the way, read-only, disk full)."""
+
+
+def failure_exit_status(failures: int, total: int) -> int:
+    """The one rule every command exits by when some of its inputs failed (``run``, ``eval``, ``rescore``,
+    ``audit``): 0 none failed, 3 some did (their rows carry ``error``), 4 all did."""
+    if not failures:
+        return EXIT_OK
+    return EXIT_ALL_FAILED if failures >= total else EXIT_SOME_FAILED

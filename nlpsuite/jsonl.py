@@ -41,16 +41,44 @@ def read_jsonl_numbered(path: str | Path, what: str = "input file", *,
         if only is not None and position not in only:
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_refuse_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=JSONL_HINT
+            ) from None
+        except DuplicateKey as exc:
+            raise InputError(
+                f"{path}:{number}: key {exc.key!r} appears twice in one object, with {exc.first} and {exc.second}; "
+                "it could be read either way",
+                hint="keep one of them (JSON readers disagree on which wins)",
             ) from None
         if not isinstance(record, dict):
             raise InputError(
                 f"{path}:{number}: expected a JSON object, got {type(record).__name__}", hint=JSONL_HINT
             )
         yield number, record
+
+
+class DuplicateKey(ValueError):
+    """One JSON object names a key twice (Python's json keeps the last silently; other readers the first)."""
+
+    def __init__(self, key: str, first: Any, second: Any) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, _shown(first), _shown(second)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise DuplicateKey(key, record[key], value)
+        record[key] = value
+    return record
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:

@@ -231,6 +231,29 @@ class PluginHost:
                 hint="check the hook's spelling against nlpsuite/hookspecs.py",
             ) from exc
 
+    def skipped_provider(self, kind: str, name: str) -> str | None:
+        """The plugin that ``NLPSUITE_LOAD_PLUGINS`` left out and that registers ``name`` of ``kind`` (``tasks``…),
+        or ``None``.  Only asked after a name was not found: it imports the skipped plugins and calls their
+        ``register_<kind>`` hook without registering anything, each failure ignored."""
+        import importlib
+
+        for info in self.plugins.values():
+            if info.status != "skipped" or not info.module:
+                continue
+            module_name, _, attribute = info.module.partition(":")
+            try:
+                with stdout_to_stderr():
+                    plugin: Any = importlib.import_module(module_name)
+                    for part in filter(None, attribute.split(".")):
+                        plugin = getattr(plugin, part)
+                    hook = getattr(plugin, f"register_{kind}", None)
+                    specs = list(hook() or []) if callable(hook) else []
+            except BaseException:  # noqa: BLE001 - a probe of a plugin the user left out must not fail the error
+                continue
+            if any(getattr(spec, "name", None) == name for spec in specs):
+                return info.name
+        return None
+
     def mark_failed(self, name: str, error: str) -> None:
         info = self.plugins.setdefault(name, PluginInfo(name=name, distribution=None, version=None, builtin=False))
         info.status = "failed"

@@ -9,7 +9,7 @@ the declaration is reported as that sample's error, never passed on.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nlpsuite.records import coerce_field
@@ -57,20 +57,36 @@ def normalise_record(spec: TaskSpec, record: Any) -> Any:
 
 def input_problem(spec: TaskSpec, record: Any) -> str | None:
     """Why ``record`` cannot be predicted, or ``None`` when it can."""
+    problem = shape_problem(spec, record)
+    if problem:
+        return problem
+    for field in spec.input_fields:
+        value = record.get(field.name, field.default)
+        if field.type == "text" and field.required and isinstance(value, str) and not value.strip():
+            return f"field {field.name!r} is empty"
+    return None
+
+
+def shape_problem(spec: TaskSpec, record: Any, needed: Sequence[str] = ()) -> str | None:
+    """Why ``record`` does not fit the task's fields (not an object, a required field missing or mistyped), or
+    ``None``; ``needed`` names optional fields the chosen model requires too (see ``TaskSpec.fields_needed``).
+
+    Front ends check every record with this before a model loads: such a record can never be predicted, so
+    loading the model only to fail on it wastes the load.  An empty text is a per-sample error instead (a blank
+    line of a parallel file keeps its place).
+    """
     if not isinstance(record, Mapping):
         return f"expected a JSON object with fields {[f.name for f in spec.input_fields]}, got {type(record).__name__}"
     for field in spec.input_fields:
         value = record.get(field.name, field.default)
-        if value is None:
-            if field.required:
+        if value is None or (field.name in needed and value in ("", [])):
+            if field.required or field.name in needed:
                 found = ", ".join(sorted(record)) or "none"
                 return f"missing field {field.name!r} (fields found: {found})"
             continue
         problem = value_problem(field, value)
         if problem:
             return f"field {field.name!r} {problem}"
-        if field.type == "text" and field.required and not value.strip():
-            return f"field {field.name!r} is empty"
     return None
 
 

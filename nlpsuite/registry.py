@@ -9,6 +9,7 @@ with ``reset_registry()`` (tests, ``nlpsuite.testing``).
 from __future__ import annotations
 
 import difflib
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,16 @@ class Registry:
         failed = [p.name for p in self.host.plugins.values() if p.status == "failed"]
         if failed:
             hint = (hint + " " if hint else "") + f"(plugins that failed to load: {', '.join(failed)}; see `nlpsuite plugins`)"
+        provider = self.host.skipped_provider(kind, name) if kind != "commands" else None
+        if provider is not None:
+            from nlpsuite.plugin_manager import LOAD_ENV
+
+            selection = os.environ.get(LOAD_ENV, "")
+            raise UnknownNameError(
+                f"{singular} {name!r} is provided by plugin {provider!r}, which was not loaded: "
+                f"{LOAD_ENV}={selection!r} leaves it out",
+                hint=f"add it ({LOAD_ENV}={','.join(filter(None, [selection, provider]))}) or unset {LOAD_ENV}",
+            )
         raise UnknownNameError(f"unknown {singular} {name!r}; known {kind}: {known}", hint=hint)
 
 

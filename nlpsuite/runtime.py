@@ -15,7 +15,7 @@ from nlpsuite._privacy import offline_requested
 from nlpsuite.arguments import parse_declared
 from nlpsuite.batching import map_in_sorted_batches, progress_bar
 from nlpsuite.errors import ModelUnavailableError, PluginError, UsageError
-from nlpsuite.models.reference import parse_model_reference
+from nlpsuite.models.reference import parse_model_reference, refuse_two_readings
 from nlpsuite.record_checks import input_problem, normalise_record, output_problem
 from nlpsuite.registry import get_task
 from nlpsuite.session import Session, session_of
@@ -113,6 +113,8 @@ def load_task(
     device = resolve_device(options.device)
     options = replace(options, device=device, dtype=resolve_dtype(options.dtype, device))
 
+    if model is not None:
+        refuse_two_readings(model)
     reference = model or default_model_reference(spec, dict(options.task_args))
     if reference is None and spec.fallback_model:
         reference = spec.fallback_model

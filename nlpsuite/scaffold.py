@@ -14,13 +14,15 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from nlpsuite.errors import UsageError
+from nlpsuite.errors import OutputError, UsageError
 from nlpsuite.specs import PLUGIN_API_VERSION
 
 #: Hooks the scaffold can write a skeleton for, by the short name ``--hooks`` takes.
 SCAFFOLD_HOOKS: tuple[str, ...] = ("tasks", "metrics", "datasets", "perturbations", "commands")
-# PEP 508 distribution names: letters, digits, '.', '_', '-', starting and ending with a letter or digit.
-_DISTRIBUTION = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+# A plugin name becomes a distribution (nlpsuite-NAME), a module (nlpsuite_NAME), a task and an entry-point
+# name: letters, digits, '-' and '_', starting with a letter and ending with a letter or digit.  A dot would
+# make a dotted task name and a distribution whose module name differs from it.
+_PLUGIN_NAME = re.compile(r"^[a-z]([a-z0-9_-]*[a-z0-9])?$")
 
 
 def plugin_names(name: str) -> tuple[str, str, str]:
@@ -29,10 +31,12 @@ def plugin_names(name: str) -> tuple[str, str, str]:
     plugin = name.strip().lower()
     if plugin.startswith("nlpsuite-"):
         plugin = plugin.removeprefix("nlpsuite-")
-    if not plugin or not _DISTRIBUTION.match(plugin):
+    if not plugin or not _PLUGIN_NAME.match(plugin):
+        bad = sorted({c for c in plugin if not (c.isascii() and (c.isalnum() or c in "-_"))})
+        why = f" (it holds {', '.join(repr(c) for c in bad)})" if bad else " (it must start with a letter and end with a letter or digit)"
         raise UsageError(
-            f"{name!r} is not a valid plugin name",
-            hint="use letters, digits and '-' (e.g. `nlpsuite plugins new sentence-similarity`)",
+            f"{name!r} is not a valid plugin name{why}",
+            hint="use lowercase letters, digits and '-' (e.g. `nlpsuite plugins new sentence-similarity`)",
         )
     distribution = f"nlpsuite-{plugin}"
     module = "nlpsuite_" + re.sub(r"[^a-z0-9]+", "_", plugin).strip("_")
@@ -66,10 +70,20 @@ def write_plugin(name: str, hooks: Sequence[str], directory: Path, taken: Sequen
             f"plugin {plugin!r} would clash with {clashes[0]!r}, which an installed plugin already provides",
             hint="choose another name (see `nlpsuite plugins` and `nlpsuite tasks`)",
         )
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--directory {str(directory)!r}: {existing} is a file, not a directory",
+                         hint="pass a directory (it is created when missing), or move the file")
     root = directory / distribution
     if root.exists():
         raise UsageError(f"{root} already exists", hint="choose another name or --directory, or remove the folder")
-    (root / "tests").mkdir(parents=True)
+    try:
+        (root / "tests").mkdir(parents=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write the plugin into {directory}: {exc.strerror or exc}",
+                          hint="pass a --directory you can write to") from None
     values = {"plugin": plugin, "distribution": distribution, "module": module, "task": task,
               "api": PLUGIN_API_VERSION}
     (root / "pyproject.toml").write_text(_render(PYPROJECT, values), encoding="utf-8")

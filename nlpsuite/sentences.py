@@ -10,6 +10,14 @@ and a character that is not a lowercase letter, unless the word before the
 period is a known abbreviation or a single letter (an initial); CJK full-stop
 marks end a sentence on their own; a blank line always ends one, and with
 ``split_lines=True`` every line break does.
+
+Lowercased text (as in the widely used preprocessed news corpora, often also
+tokenized: ``… the river rose . villages were moved .``) has no capital to
+start a sentence, so the "not a lowercase letter" condition would find no
+boundary at all.  A text whose letters are almost all lowercase
+(:func:`split_style` says ``"lowercased"``) drops that condition, and a
+tokenized sentence end takes the closing-quote and bracket tokens that follow
+it (``. ''``, ``. -rrb-``) with it.
 """
 
 from __future__ import annotations
@@ -17,9 +25,14 @@ from __future__ import annotations
 import re
 
 SPLIT_RULE = (
-    "regex: end at [.!?…] (+ closing quotes/brackets) before whitespace and a non-lowercase character, "
-    "except after common abbreviations and initials; at 。！？; at blank lines"
+    "regex: end at [.!?…] (+ closing quotes/brackets) before whitespace and a non-lowercase character "
+    "(any character in lowercased text: fewer than 1% of its letters uppercase), except after common "
+    "abbreviations and initials; at 。！？; at blank lines"
 )
+#: What :func:`split_style` can say about a text (reported in a summarizer's ``details``).
+SPLIT_STYLES = ("cased", "lowercased")
+#: Below this share of uppercase letters a text counts as lowercased (cased English prose has about 3%).
+LOWERCASED_UPPER_SHARE = 0.01
 
 # Words that end with a period without ending a sentence (compared lowercase, without the final period).
 ABBREVIATIONS = frozenset(
@@ -34,6 +47,18 @@ _LATIN_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s+(\S))""")
 _CJK_END = re.compile(r"[。！？]+[」』”’)）]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+# closing tokens that a tokenizer split off after a sentence end: '' ' " ) ] and PTB's -rrb- -rsb-
+_TOKEN_CLOSERS = re.compile(r"""(?:\s+(?:''|'|"|”|’|\)|\]|-rrb-|-rsb-)(?=\s|$))+""")
+
+
+def split_style(text: str) -> str:
+    """``"lowercased"`` when fewer than 1% of the text's letters are uppercase (it has letters), else ``"cased"``."""
+    letters = upper = 0
+    for character in text:
+        if character.isalpha():
+            letters += 1
+            upper += character.isupper()
+    return "lowercased" if letters and upper < LOWERCASED_UPPER_SHARE * letters else "cased"
 
 
 def _is_abbreviation(text: str, period_at: int) -> bool:
@@ -44,29 +69,32 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
-def _block_ends(text: str, start: int, end: int) -> list[int]:
+def _block_ends(text: str, start: int, end: int, lowercased: bool = False) -> list[int]:
     """Offsets (exclusive) where sentences end inside ``text[start:end]``, which holds no paragraph break."""
     ends: list[int] = []
     block = text[:end]
     for match in _LATIN_END.finditer(block, start):
         following = match.group(1)
-        if following.islower():
+        if following.islower() and not lowercased:
             continue
         if match.group(0).startswith(".") and len(match.group(0).rstrip("\"'”’»)]")) == 1:
             if _is_abbreviation(text, match.start()):
                 continue
-        ends.append(match.end())
+        close = _TOKEN_CLOSERS.match(block, match.end()) if lowercased else None
+        ends.append(close.end() if close else match.end())
     for match in _CJK_END.finditer(block, start):
         ends.append(match.end())
     return sorted(set(ends))
 
 
-def sentence_spans(text: str, *, split_lines: bool = False) -> list[tuple[int, int]]:
+def sentence_spans(text: str, *, split_lines: bool = False, style: str | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` character offsets of each sentence in ``text``, without surrounding whitespace.
 
     Text between two spans (whitespace, line breaks) is what separated them, so
     ``text[:s0] + sentence_0 + text[e0:s1] + sentence_1 + …`` rebuilds ``text``.
+    ``style`` (one of :data:`SPLIT_STYLES`) defaults to :func:`split_style` of ``text``.
     """
+    lowercased = (style or split_style(text)) == "lowercased"
     blocks: list[tuple[int, int]] = []
     position = 0
     breaks = re.compile(r"\n") if split_lines else _BLANK_LINE
@@ -78,7 +106,7 @@ def sentence_spans(text: str, *, split_lines: bool = False) -> list[tuple[int, i
     spans: list[tuple[int, int]] = []
     for block_start, block_end in blocks:
         cut = block_start
-        for end in [*_block_ends(text, block_start, block_end), block_end]:
+        for end in [*_block_ends(text, block_start, block_end, lowercased), block_end]:
             piece = text[cut:end]
             stripped = piece.strip()
             if stripped:
@@ -88,6 +116,6 @@ def sentence_spans(text: str, *, split_lines: bool = False) -> list[tuple[int, i
     return spans
 
 
-def split_sentences(text: str, *, split_lines: bool = False) -> list[str]:
+def split_sentences(text: str, *, split_lines: bool = False, style: str | None = None) -> list[str]:
     """The sentences of ``text`` (see :func:`sentence_spans` for the rule)."""
-    return [text[start:end] for start, end in sentence_spans(text, split_lines=split_lines)]
+    return [text[start:end] for start, end in sentence_spans(text, split_lines=split_lines, style=style)]

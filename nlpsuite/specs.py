@@ -228,6 +228,12 @@ class TaskSpec:
 
     ``default_model_for(task_args)`` may pick a default from task arguments
     (translation picks opus-mt by language pair); it overrides ``default_model``.
+
+    ``fields_needed(model, task_args)`` names optional input fields that every
+    record must carry (or a task argument supply) with the model asked for
+    (``None``: the task's default), decided without loading it: zero-shot
+    classification needs ``labels``, a fine-tuned classifier does not.  Front
+    ends refuse records that lack them before any model loads.
     """
 
     name: str
@@ -247,6 +253,7 @@ class TaskSpec:
     examples: Sequence[Mapping[str, Any]] = ()
     sample_dataset: str | None = None
     batch_size: int | None = None
+    fields_needed: Callable[[str | None, Mapping[str, Any]], Sequence[str]] | None = None
 
     @property
     def text_fields(self) -> list[str]:

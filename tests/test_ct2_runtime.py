@@ -136,12 +136,13 @@ def test_conversion_is_made_once_per_weights_and_quantization(tmp_path, monkeypa
                                                              tiny_translator_untrained):
     import ctranslate2.converters
 
-    from nlpsuite.models.ct2_conversion import ct2_model_directory, weights_sha256
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, model_sha256
 
     monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(tmp_path))
-    sha = weights_sha256(tiny_translator)
+    sha = model_sha256(tiny_translator)
     first, made = ct2_model_directory(tiny_translator, sha, "none")
-    assert made and first.parent == tmp_path / "converted" and sha[:32] in first.name and (first / "model.bin").is_file()
+    assert made and first.parent.parent == tmp_path / "converted" and sha[:32] in first.parent.name
+    assert (first / "model.bin").is_file()
     stamp = (first / "model.bin").stat().st_mtime_ns
 
     def refuse(*_args, **_kwargs):
@@ -150,11 +151,11 @@ def test_conversion_is_made_once_per_weights_and_quantization(tmp_path, monkeypa
     monkeypatch.setattr(ctranslate2.converters.TransformersConverter, "convert", refuse)
     again, made_again = ct2_model_directory(tiny_translator, sha, "none")
     assert again == first and not made_again and (first / "model.bin").stat().st_mtime_ns == stamp
-    assert not list((tmp_path / "converted").glob("*.partial"))
+    assert not [p for p in (tmp_path / "converted").iterdir() if p.name.endswith(".partial")]
     with pytest.raises(AssertionError, match="converted again"):  # int8 is its own conversion
         ct2_model_directory(tiny_translator, sha, "int8")
     with pytest.raises(AssertionError, match="converted again"):  # so are other weights
-        ct2_model_directory(tiny_translator_untrained, weights_sha256(tiny_translator_untrained), "none")
+        ct2_model_directory(tiny_translator_untrained, model_sha256(tiny_translator_untrained), "none")
 
 
 def test_changed_weights_in_the_same_directory_are_converted_anew(tmp_path, monkeypatch, tiny_translator,

@@ -70,6 +70,11 @@ def generated_files() -> list[tuple[str, str, bytes]]:
     cases.append(("csv-header-only.csv", ".csv", b"text,label\n"))
     cases.append(("csv-no-label-column.csv", ".csv", b"text,sentiment\ngood,positive\n"))
     cases.append(("duplicate-ids.jsonl", ".jsonl", _jsonl([BASE[0], BASE[0]])))
+    # a key twice in one object, and a dotted name held as a key beside nested objects: two readings each
+    lines = _jsonl(BASE).decode().splitlines()
+    lines[rng.randrange(len(lines))] = '{"id": "dup", "text": "a good film", "text": "a dull film", "label": "positive"}'
+    cases.append(("duplicate-key.jsonl", ".jsonl", ("\n".join(lines) + "\n").encode()))
+    cases.append(("number-and-text-ids.jsonl", ".jsonl", _jsonl([{**BASE[0], "id": 1}, {**BASE[1], "id": "1"}])))
     return cases
 
 
@@ -103,7 +108,8 @@ def assert_outcome(code: int, out: str, err: str, run_dir: Path | None) -> str:
         assert results["status"] == "all samples failed" and failed == len(rows), err
         assert "every sample failed" in err
         return "all samples flagged"
-    assert code == 0, (code, err)
+    # the one exit-status rule: 3 when some samples failed, 0 when none did
+    assert code == (3 if failed else 0), (code, failed, err)
     assert all(r["prediction"] is None and r["error"] for r in rows if r["error"] is not None)
     # recomputed here from the stored rows and the recorded label mapping: for unmutated records every
     # prediction is right, so this is 1 - failed/n unless a case changed a reference
@@ -130,6 +136,64 @@ def test_generated_dataset_files(workspace, kwlabel, capsys, name, suffix, conte
         assert outcome == "success", captured.err
     if name.startswith(("latin1", "bad-byte@")) and outcome == "clear error" and "UTF-8" in captured.err:
         assert f"{data}:" in captured.err  # the line is named
+
+
+@pytest.mark.parametrize("name, suffix, content", [c for c in CASES if c[1] == ".jsonl"],
+                         ids=[c[0] for c in CASES if c[1] == ".jsonl"])
+def test_generated_input_files_given_to_run(workspace, kwlabel, capsys, name, suffix, content):
+    root, model = workspace
+    data = root / f"run-{name}"
+    data.write_bytes(content)
+    code = main(["run", "--task", "kwlabel", "--model", str(model), "--input", str(data), "--quiet"])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "internal error" not in captured.err, captured.err
+    if code == 2:  # refused before the model loaded, saying where
+        assert captured.err.startswith("nlpsuite: error: ") and "\n  hint: " in captured.err, captured.err
+        return
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    failed = sum(r["error"] is not None for r in rows)
+    assert rows and code == (0 if not failed else 4 if failed == len(rows) else 3), (code, failed, captured.err)
+
+
+HOSTILE_IDS = ["r~0", "a:b->c", "r0~gender:male->female", '["~", "r0", "gender", "male->female"]', "line\nbreak",
+               "tab\there", "nul\u0000", "emoji 😀", "\u202eRTL", "../../etc/passwd", "x" * 5000, "  spaced  ",
+               "é", "e\u0301", "0", "-1", "null", "{}"]
+
+
+def _hostile_id_sets() -> list[list[str]]:
+    rng = random.Random(SEED + 2)
+    sets = [HOSTILE_IDS[i:i + 4] for i in range(0, len(HOSTILE_IDS), 4)]
+    for _ in range(4):
+        sets.append(rng.sample(HOSTILE_IDS, 4))
+    return sets
+
+
+@pytest.mark.parametrize("ids", _hostile_id_sets(), ids=lambda ids: ascii(ids)[:40])
+def test_any_ids_are_kept_exactly_through_eval_and_audit(workspace, kwlabel, capsys, ids):
+    root, model = workspace
+    texts = ["he is good", "she is dull", "he loved it", "his film was slow"]
+    rows = [{"id": i, "text": t, "label": "positive" if ("good" in t or "loved" in t) else "negative"}
+            for i, t in zip(ids, texts)]
+    data = root / f"ids-{abs(hash(tuple(ids)))}.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run_dir, audit_dir = root / "runs" / data.stem, root / "audits" / data.stem
+    code = main(["eval", "--task", "kwlabel", "--model", str(model), "--dataset", str(data), "--quiet",
+                 "--bootstrap", "10", "-o", str(run_dir)])
+    assert code == 0, capsys.readouterr().err
+    stored = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in stored] == [r["id"] for r in rows]
+    code = main(["audit", "--task", "kwlabel", "--model", str(model), "--dataset", str(data), "--quiet",
+                 "--perturbations", "gender", "--bootstrap", "0", "--embedding-model", "none", "-o", str(audit_dir)])
+    assert code == 0, capsys.readouterr().err
+    pairs = [json.loads(line) for line in (audit_dir / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert pairs and {p["original_id"] for p in pairs} <= set(ids)
+    variant_ids = [p["variant_id"] for p in pairs]
+    assert len(set(variant_ids)) == len(variant_ids) and set(ids).isdisjoint(variant_ids)
+    keywords = {"good", "loved", "great"}
+    for pair in pairs:  # each side answered for its own text, never for another sample of the same name
+        for side in ("original", "variant"):
+            hit = bool(keywords & set(pair[f"{side}_input"]["text"].split()))
+            assert pair[f"{side}_output"]["label"] == ("positive" if hit else "negative")
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "missing", "dangling-symlink"])

@@ -28,6 +28,45 @@ def test_every_python_package_is_listed_for_installation():
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
+def test_every_folder_of_shipped_files_is_a_declared_package():
+    # an undeclared data folder is still shipped by setuptools, but every build warns about it (~290 lines)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    holding_files = set()
+    for import_root, folder in config["package-dir"].items():
+        base = ROOT / folder
+        for path in base.rglob("*"):
+            relative = path.parent.relative_to(base).parts
+            if path.is_file() and not any(p == "__pycache__" or p.endswith(".egg-info") or "-" in p for p in relative):
+                holding_files.add(".".join((import_root, *relative)))
+    assert sorted(holding_files - listed) == []
+
+
+@pytest.mark.slow
+def test_building_the_wheel_warns_about_no_undeclared_package(tmp_path):
+    import subprocess
+    import sys
+
+    import shutil
+
+    # built from a copy: setuptools leaves build/ beside the sources it builds
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("nlpsuite", "plugins", "evaluation"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+                            str(source), "-w", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    log = built.stdout + built.stderr
+    assert "absent from the `packages` configuration" not in log
+    import zipfile
+
+    names = zipfile.ZipFile(next(tmp_path.glob("nlpsuite-*.whl"))).namelist()
+    assert "nlpsuite/plugins/sentiment/data/sentiment-sample.jsonl" in names
+
+
 def test_nothing_installs_a_bare_plugins_or_evaluation_package():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert all(name == "nlpsuite" or name.startswith("nlpsuite.") for name in config["packages"])

@@ -166,7 +166,42 @@ def test_extractive_flags_empty_and_whitespace_documents_and_answers_the_rest(ex
     outputs = task.predict([{"document": ""}, {"document": "   \n "}, {"document": "One short sentence about trams."}])
     assert outputs[0] == {"error": "field 'document' is empty"}
     assert outputs[1] == {"error": "field 'document' is empty"}
-    assert outputs[2] == {"summary": "One short sentence about trams."}
+    assert outputs[2] == {"summary": "One short sentence about trams.", "details": {"sentence_split": "cased"}}
+
+
+LOWERCASED_TOKENIZED = (
+    "-lrb- cnn -rrb- nepal 's maoist rebels said monday they would join peace talks next week . "
+    "koirala 's group , however , said it had not been told of any such plan . "
+    "`` we will wait for a written offer , '' a spokesman for the group said . "
+    "an outbreak of cholera has killed dozens of people in the west of the country this month . "
+    "health officials said the u.s. had sent medical teams to the worst hit villages ."
+)
+
+
+def test_lowercased_tokenized_news_is_split_into_its_sentences():
+    from nlpsuite.sentences import split_sentences, split_style
+
+    assert split_style(LOWERCASED_TOKENIZED) == "lowercased"
+    sentences = split_sentences(LOWERCASED_TOKENIZED)
+    assert len(sentences) == 5
+    assert sentences[1].startswith("koirala 's group") and sentences[1].endswith("plan .")
+    assert sentences[2] == "`` we will wait for a written offer , '' a spokesman for the group said ."
+    assert "u.s. had sent" in sentences[4]  # an abbreviation inside a lowercased sentence does not end it
+    # cased prose keeps its rule: a period before a lowercase word ends nothing
+    assert split_sentences("He met the u.s. envoy. then left. Later he slept.") == [
+        "He met the u.s. envoy. then left.", "Later he slept."]
+
+
+def test_extractive_summary_of_lowercased_tokenized_news_is_whole_sentences(extractive_task):
+    task, _ = extractive_task
+    [output] = task.predict([{"document": LOWERCASED_TOKENIZED}])
+    from nlpsuite.sentences import split_sentences
+
+    picked = split_sentences(output["summary"])
+    assert picked and set(picked) <= set(split_sentences(LOWERCASED_TOKENIZED))  # whole sentences, none cut
+    assert output["summary"].endswith(" .") and not output["summary"].startswith(("of ", ", "))
+    assert output["details"] == {"sentence_split": "lowercased"}
+    assert "warnings" not in output  # no passage had to be cut into word windows
 
 
 # --- abstractive path on a tiny seq2seq model --------------------------------------------------

@@ -2,7 +2,11 @@
 
 A variant's id is ``<original id>~<perturbation>:<direction>`` (e.g.
 ``17~gender:male->female``), so variants sit in the prediction cache next to
-their originals and a rerun reuses both.  Every text input field is perturbed;
+their originals and a rerun reuses both.  Ids are data: when a user's ids make
+that form ambiguous (an id that is itself ``17~gender:male->female``, or two
+variants of that one name), every variant of the dataset is named by the JSON
+list ``["~", original id, perturbation, direction]`` instead (more ``~`` while
+even that is a user's id), which never equals an original id nor another variant's.  Every text input field is perturbed;
 a text reference (summaries, translations) is perturbed with the same
 direction so that the task's metric still compares like with like (label
 references are left alone).  An input a direction finds nothing to swap in gets
@@ -12,8 +16,9 @@ as skipped for that perturbation and never scored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nlpsuite.specs import PerturbationSpec, Substitution, TaskSpec
@@ -23,6 +28,20 @@ VARIANT_SEPARATOR = "~"
 
 def variant_id(original_id: str, perturbation: str, direction: str) -> str:
     return f"{original_id}{VARIANT_SEPARATOR}{perturbation}:{direction}"
+
+
+def unambiguous_variant_ids(keys: Sequence[tuple[str, str, str]], original_ids: set[str]) -> list[str]:
+    """An id per ``(original id, perturbation, direction)``: the readable :func:`variant_id` when those are
+    distinct and none is an original id, else distinct JSON lists that no original id equals."""
+    readable = [variant_id(*key) for key in keys]
+    if len(set(readable)) == len(readable) and original_ids.isdisjoint(readable):
+        return readable
+    marker = VARIANT_SEPARATOR
+    while True:
+        encoded = [json.dumps([marker, *key], ensure_ascii=False) for key in keys]  # injective over keys
+        if original_ids.isdisjoint(encoded):
+            return encoded
+        marker += VARIANT_SEPARATOR
 
 
 def input_directions(spec: PerturbationSpec) -> list[str]:
@@ -175,6 +194,9 @@ def make_variants(
                 out.changed[spec.name][direction] += 1
                 touched.add(str(sample["id"]))
         out.skipped[spec.name] = len(samples) - len(touched)
+    ids = unambiguous_variant_ids([(v.original_id, v.perturbation, v.direction) for v in out.variants],
+                                  {str(s["id"]) for s in samples})
+    out.variants = [replace(v, id=new_id) for v, new_id in zip(out.variants, ids)]
     return out
 
 

@@ -126,7 +126,7 @@ def run_audit(
     originals and every variant go out in one call, so a Ray engine loads the model once per actor.
     """
     from nlpsuite._privacy import offline_requested
-    from nlpsuite.evaluation.dataset import parse_columns, resolve_dataset
+    from nlpsuite.evaluation.dataset import checked_dataset
     from nlpsuite.evaluation.provenance import reproducibility_record, task_provider
     from nlpsuite.evaluation.runner import prediction_key_description
     from nlpsuite.evaluation.runner import seed_everything
@@ -137,10 +137,12 @@ def run_audit(
     spec = get_task(request.task)
     options = resolve_options(spec, request.options)
     offline = options.offline or offline_requested()
-    columns = parse_columns(request.columns, spec) if isinstance(request.columns, str) or request.columns is None \
-        else dict(request.columns)
-    dataset = resolve_dataset(spec, request.dataset, columns=columns, task_args=options.task_args, offline=offline)
-    dataset = dataset.limited(request.limit)
+    dataset = checked_dataset(spec, request.dataset, columns=request.columns, limit=request.limit,
+                              task_args=options.task_args, model=request.model, offline=offline)
+    if request.output_dir:
+        from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+
+        check_run_dir_writable(Path(request.output_dir))  # before the model loads
     perturbations = chosen_perturbations(request.perturbations)
     output_language = _output_language(request, options.task_args)
     variants = make_variants(spec, dataset.samples, perturbations, reference_language=output_language)
@@ -170,6 +172,9 @@ def run_audit(
     }).encode()).hexdigest()
     run_dir = Path(request.output_dir) if request.output_dir else \
         default_run_dir(f"audit-{spec.name}", dataset, loaded.model.name, run_key)
+    from nlpsuite.evaluation.run_dir_check import check_run_dir_writable
+
+    check_run_dir_writable(run_dir)  # as eval does: an unusable directory is found before any prediction
 
     seed_everything(request.seed)
     embed = _embedder(request, options, session) if any(f.type in TEXT_TYPES for f in spec.output_fields) else None
@@ -233,10 +238,12 @@ def run_audit(
 
     from nlpsuite.jsonl import write_atomic, write_jsonl_atomic
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_jsonl_atomic(run_dir / PAIRS_JSONL, pair_log)
-    write_atomic(run_dir / AUDIT_JSON, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
-    reports, report_error = _write_reports(run_dir)
+    from nlpsuite.evaluation.run_lock import run_dir_lock
+
+    with run_dir_lock(run_dir, "audit"):  # one writer at a time: audit.json and pairs.jsonl describe one audit
+        write_jsonl_atomic(run_dir / PAIRS_JSONL, pair_log)
+        write_atomic(run_dir / AUDIT_JSON, json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+        reports, report_error = _write_reports(run_dir)
     return AuditOutcome(run_dir=run_dir, results=results, pairs=pair_log, reports=reports, report_error=report_error)
 
 

@@ -32,13 +32,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The Ray versions these engines were verified with (the ``nlpsuite[ray]`` extra pins the same range).
 VERIFIED_RAY = ((2, 60), (2, 61))
-INSTALL_HINT = "pip install 'nlpsuite[ray]'   (installs ray[data] 2.60)"
+INSTALL_HINT = "pip install 'nlpsuite[ray]'   (installs ray[data,client] 2.60)"
 
 
 class EngineError(NlpsuiteError):
     """The engine could not give one output per record (a lost or duplicated sample)."""
 
     exit_code = 1
+
+
+class ClusterLostError(EngineError):
+    """The Ray cluster (a raylet, the head, the connection) failed under a run: what was kept is said."""
+
+
+def _is_ray_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ray's own failure (a system error, a lost node or object), not the task's: an error
+    raised by the task's code (``RayTaskError``) or by an actor that could not start is the task's."""
+    import ray.exceptions
+
+    if isinstance(exc, ray.exceptions.RayTaskError) or getattr(exc, "actor_init_failed", False):
+        return False
+    return type(exc).__module__.split(".")[0] == "ray" or isinstance(exc, ConnectionError)
 
 
 def require_ray() -> str:
@@ -135,6 +149,7 @@ class RayEngine:
         self.settings = settings
         self._local: LocalRay | None = None
         self._connected = False
+        self._workers: int | None = None
         self.duplicates = 0
         if not (VERIFIED_RAY[0] <= _version_tuple(self.ray_version) < VERIFIED_RAY[1]):
             from nlpsuite.evaluation.cache_guard import print_warning
@@ -166,6 +181,11 @@ class RayEngine:
         else:
             import logging
 
+            from nlpsuite.evaluation.engines.ray_address import check_answers, check_reachable
+
+            # a dead address, or one where no Ray answers, fails in bounded time, not after minutes (or never)
+            check_reachable(settings.address)
+            check_answers(settings.address)
             try:
                 ray.init(address=settings.address, runtime_env=settings.runtime_env,
                          logging_level=logging.WARNING if quiet else logging.INFO)
@@ -181,6 +201,7 @@ class RayEngine:
             self._local.stop()
             self._local = None
         self._connected = False
+        self._workers = None
 
     def __enter__(self) -> RayEngine:
         return self
@@ -188,12 +209,45 @@ class RayEngine:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def workers_that_fit(self) -> int:
+        """``--num-workers``, capped (with a warning, once) to the actors the cluster's CPUs and GPUs hold now:
+        Ray Data would otherwise wait for actors that can never be placed."""
+        import math
+
+        import ray
+
+        settings = self.settings
+        if self._workers is not None:
+            return self._workers
+        resources = ray.cluster_resources()
+        fits = [math.floor(resources.get("CPU", 0.0) / settings.cpus_per_worker + 1e-9)]
+        if settings.gpus_per_worker > 0:
+            fits.append(math.floor(resources.get("GPU", 0.0) / settings.gpus_per_worker + 1e-9))
+        fit = min(fits)
+        if fit < 1:
+            raise UsageError(
+                f"the Ray cluster has {resources.get('CPU', 0):g} CPUs and {resources.get('GPU', 0):g} GPUs: not "
+                f"enough for one worker of {settings.cpus_per_worker:g} CPUs and {settings.gpus_per_worker:g} GPUs",
+                hint="lower --cpus-per-worker / --gpus-per-worker, or add nodes to the cluster",
+            )
+        self._workers = min(settings.num_workers, fit)
+        if self._workers < settings.num_workers:
+            from nlpsuite.evaluation.cache_guard import print_warning
+
+            print_warning(f"--num-workers {settings.num_workers} does not fit the Ray cluster "
+                          f"({resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs at "
+                          f"{settings.cpus_per_worker:g} CPUs and {settings.gpus_per_worker:g} GPUs per worker); "
+                          f"running {self._workers} (results record it)")
+        return self._workers
+
     def describe(self) -> dict[str, Any]:
         settings = self.settings
         return {
             "name": self.name,
             "address": settings.address or "local",
-            "num_workers": settings.num_workers,
+            # what ran: capped to the cluster (workers_that_fit); what was asked for beside it
+            "num_workers": self._workers if self._workers is not None else settings.num_workers,
+            "num_workers_requested": settings.num_workers,
             "cpus_per_worker": settings.cpus_per_worker,
             "gpus_per_worker": settings.gpus_per_worker,
             "ray_version": self.ray_version,
@@ -239,7 +293,7 @@ class RayEngine:
                 "record": pa.array([json.dumps(records[i], ensure_ascii=False) for i in indices], pa.string()),
             }))
         settings = self.settings
-        workers = min(settings.num_workers, len(blocks))
+        workers = min(self.workers_that_fit(), len(blocks))
         dataset = ray.data.from_arrow(blocks).map_batches(
             PredictActor,
             fn_constructor_kwargs={"recipe": recipe, "plugins": in_process_plugins(),
@@ -263,6 +317,14 @@ class RayEngine:
             cause = _nlpsuite_cause(exc)
             if cause is not None and cause is not exc:
                 raise cause from None
+            if _is_ray_failure(exc):
+                first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                raise ClusterLostError(
+                    f"the Ray cluster failed during the predict stage ({type(exc).__name__}: {first}); "
+                    f"{len(answered)} of the {len(records)} predictions this run asked for had arrived and are "
+                    "kept in the prediction cache (unless --no-cache)",
+                    hint="rerun the same command when the cluster is back: kept predictions are not made again",
+                ) from None
             raise
         if len(answered) != len(records):
             raise EngineError(f"Ray answered {len(answered)} of {len(records)} records; the rest were lost",

@@ -13,10 +13,12 @@ import traceback
 from collections.abc import Sequence
 
 from nlpsuite import __version__
+from nlpsuite.cli.command_parser import CommandParser
 from nlpsuite.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, NlpsuiteError
 
 #: Built-in subcommands, each a module under ``nlpsuite.cli.commands``.
-BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "runtimes", "eval", "rescore", "compare", "audit", "demo")
+BUILTIN_COMMANDS: tuple[str, ...] = ("run", "plugins", "tasks", "models", "datasets", "runtimes", "eval", "rescore",
+                                     "compare", "audit", "demo")
 
 
 EXIT_STATUSES = """\
@@ -41,13 +43,14 @@ def top_level_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAct
     parser = argparse.ArgumentParser(
         prog="nlpsuite",
         description="NLP task applications (summarization, translation, classification, sentiment, "
-        "bias probing) on one plugin interface.",
+        "bias probing, text generation) on one plugin interface.",
         epilog=EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"nlpsuite {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # each command reports its own unknown options, with its usage and the option probably meant
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     return parser, sub
 
 

@@ -3,7 +3,7 @@
 The conversion is CTranslate2's own ``TransformersConverter``, in float32 or with
 int8 weights (``--quantize int8``), written into the conversion cache
 (:mod:`.conversion_cache`) under a name holding the SHA-256 of the source
-weights, the quantization, this recipe's version and CTranslate2's major
+model's files (weights, config, tokenizer), the quantization, this recipe's version and CTranslate2's major
 version: changed weights, a changed recipe or a new converter never reuse a
 stale model, and every later load skips the conversion.
 
@@ -30,10 +30,9 @@ from typing import Any
 
 from nlpsuite.errors import UsageError
 from nlpsuite.models.conversion_cache import converted_directory
-from nlpsuite.models.integrity import file_sha256
 
 #: Bump when the conversion changes: models converted by an older recipe are not reused.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: keyed by every model file (was the weights alone)
 CT2_EXTRA_HINT = "install the ct2 extra: pip install 'nlpsuite[ct2]' (ctranslate2)"
 #: ``--quantize`` → CTranslate2's weight type.
 WEIGHT_TYPES = {"none": "float32", "int8": "int8"}
@@ -48,21 +47,15 @@ def require_ctranslate2() -> None:
         raise UsageError("--runtime ct2 needs ctranslate2, which is not installed", hint=CT2_EXTRA_HINT)
 
 
-def weights_sha256(directory: Path) -> str:
-    """The SHA-256 naming a model directory's weights: of ``model.safetensors``, or of the shards' hashes in order."""
-    single = directory / "model.safetensors"
-    if single.is_file():
-        return file_sha256(single)
-    shards = sorted(directory.glob("*.safetensors")) or sorted(directory.glob("*.bin"))
-    if not shards:
+def model_sha256(directory: Path) -> str:
+    """The SHA-256 naming a model directory's conversion: of every file that shapes the converted model
+    (weights, config, tokenizer and generation config), not of the weights alone."""
+    from nlpsuite.models.content_hash import directory_sha256, model_files
+
+    if not any(p.suffix in (".safetensors", ".bin") for p in model_files(directory)):
         raise UsageError(f"model directory {directory} has no weight files to convert for --runtime ct2",
                          hint="pass a directory written by save_pretrained (with model.safetensors)")
-    import hashlib
-
-    digest = hashlib.sha256()
-    for shard in shards:
-        digest.update(f"{shard.name}:{file_sha256(shard)}\n".encode())
-    return digest.hexdigest()
+    return directory_sha256(directory)
 
 
 def ct2_model_directory(directory: Path, sha256: str, quantize: str, *, trust_remote_code: bool = False) -> tuple[Path, bool]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nlpsuite.models.bert_layout import BertLayout
+from nlpsuite.models.token_window import AtLeast, window_chars, window_texts
 
 #: Padded tokens per forward pass (beyond a single text): short texts get many per pass, long ones few.  About
 #: 1,000 keeps each layer's activations in the cores' caches; 8,192 ran slower on SST-2 dev (2 cores, AVX2).
@@ -107,8 +108,19 @@ class DirectSentenceEncoder:
         """``(embeddings tensor, tokens each text has before truncation)``, tokenizing once."""
         import torch
 
-        full = self.tokenizer(list(texts))["input_ids"]
-        counts = [len(row) for row in full]
+        # a text far over the window is read as a prefix that holds it (token_window.window_texts): its cost
+        # follows the window, not the text; the others are tokenized once, as before
+        texts = list(texts)
+        far = [i for i, text in enumerate(texts) if len(text) > window_chars(self.max_seq_length)]
+        cut: set[int] = set()
+        if far:
+            prefixes, _ = window_texts(self.tokenizer, [texts[i] for i in far], self.max_seq_length)
+            for i, prefix in zip(far, prefixes):
+                if len(prefix) < len(texts[i]):
+                    texts[i] = prefix
+                    cut.add(i)
+        full = self.tokenizer(texts)["input_ids"]
+        counts = [AtLeast(len(row)) if i in cut else len(row) for i, row in enumerate(full)]
         long = [i for i, n in enumerate(counts) if n > self.max_seq_length]
         if long:  # only over-long texts are tokenized again, with the model's truncation
             for i, ids in zip(long, self.token_ids([texts[i] for i in long])):

@@ -276,13 +276,13 @@ def _direct_encoder_directory(request: ModelRequest, options: TaskOptions, choic
 
 
 def _fast_sentence_encoder(request: ModelRequest, options: TaskOptions, directory: Path, choice: Any) -> Any:
+    from nlpsuite.models.content_hash import directory_sha256
     from nlpsuite.models.encoder_runtime import fast_encoder
-    from nlpsuite.models.integrity import file_sha256
 
-    known = request.spec.sha256.get("model.safetensors") if request.spec is not None else None
-    weights = directory / "model.safetensors"
-    sha = known or (file_sha256(weights) if weights.is_file() else "")
-    return fast_encoder(directory, sha, choice, notify=probe_notice(options), pins=session_of(options).runtime_pins)
+    # the ONNX graph (and the runtime probe's record) follow the config (layers, heads, norms) as well as the
+    # weights: keyed by the content of every model file
+    return fast_encoder(directory, directory_sha256(directory), choice, notify=probe_notice(options),
+                        pins=session_of(options).runtime_pins)
 
 
 def probe_notice(options: TaskOptions) -> Callable[[str], None] | None:
@@ -361,13 +361,14 @@ def ct2_cache_key(request: ModelRequest, options: TaskOptions, engine: str, quan
 
 
 def model_weights_key(request: ModelRequest, options: TaskOptions) -> str:
-    """What names a model's weights for ``auto``'s stored choice: a hub model's snapshot commit (nothing
-    downloaded but the files a conversion reads), a local model's weights SHA-256."""
-    from nlpsuite.models.ct2_conversion import weights_sha256
+    """What names a model for ``auto``'s stored choice: a hub model's snapshot commit (nothing downloaded but
+    the files a conversion reads), a local model's content (:func:`.ct2_conversion.model_sha256`: every model
+    file, weights, config and tokenizer alike)."""
+    from nlpsuite.models.ct2_conversion import model_sha256
 
     directory = _guarded(request, options, lambda: model_directory(request, options, conversion_files(options)),
                          transformers_load=False)
-    return f"{request.source}@{directory.name}" if request.kind == "hub" else weights_sha256(directory)
+    return f"{request.source}@{directory.name}" if request.kind == "hub" else model_sha256(directory)
 
 
 def load_causal_lm(request: ModelRequest, options: TaskOptions) -> tuple[Any, Any, Any]:
@@ -403,7 +404,7 @@ def load_ct2_generator(request: ModelRequest, options: TaskOptions, quantize: st
 def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tuple[Path, Any, Any, Any]:
     """The CTranslate2 model of ``request`` (converted on first use) and the Transformers config, generation
     config and tokenizer that go with it."""
-    from nlpsuite.models.ct2_conversion import ct2_model_directory, require_ctranslate2, weights_sha256
+    from nlpsuite.models.ct2_conversion import ct2_model_directory, model_sha256, require_ctranslate2
 
     require_ctranslate2()
     _require_cpu_float32(options, "ct2")
@@ -417,7 +418,7 @@ def _ct2_parts(request: ModelRequest, options: TaskOptions, quantize: str) -> tu
     except OSError:  # no generation_config.json: generate takes the model config's values
         generation_config = transformers.GenerationConfig.from_model_config(config)
     tokenizer = transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=remote)
-    converted, _made = ct2_model_directory(directory, weights_sha256(directory), quantize, trust_remote_code=remote)
+    converted, _made = ct2_model_directory(directory, model_sha256(directory), quantize, trust_remote_code=remote)
     return converted, config, generation_config, tokenizer
 
 

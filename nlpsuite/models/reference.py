@@ -44,3 +44,24 @@ def parse_model_reference(reference: str) -> ModelRequest:
             hint="use a hub id ('org/model' or 'org/model@revision'), a local directory, or a name from `nlpsuite models`",
         )
     return ModelRequest(reference=ref, kind="hub", source=hub_id, revision=revision or None)
+
+
+def refuse_two_readings(reference: str) -> None:
+    """Refuse a model reference the user gave that names a local directory and also a registered model or a
+    hub id (``./org/model`` beside ``org/model``), naming both: which one loads must not depend on the
+    working directory."""
+    ref = reference.strip()
+    path = Path(ref).expanduser()
+    if not ref or ref.startswith((".", "/", "~")) or not path.is_dir():
+        return
+    if find_model_spec(ref) is not None:
+        other = f"the registered model {ref!r}"
+    elif "/" in ref and HUB_ID.match(ref.partition("@")[0]):
+        # org/name only: a plain name given as --model is, as ever, the directory of that name
+        other = f"the hub model {ref!r}"
+    else:
+        return
+    raise UsageError(
+        f"--model {ref!r} could be read two ways: as the local directory {str(path.resolve())!r} or as {other}",
+        hint=f"write ./{ref} for the directory; to use the other, run from a directory without {ref!r} in it",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlpsuite.models.token_window import input_token_counts, truncation_warning
+from nlpsuite.models.token_window import truncation_warning, window_texts
 
 
 def encoder_window(model: Any) -> int:
@@ -29,6 +29,6 @@ def embed_with_warnings(model: Any, texts: list[str]) -> tuple[Any, list[list[st
         vectors, counts = counted(texts, normalize_embeddings=True)
         warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
         return vectors, warnings
-    counts = input_token_counts(model.tokenizer, texts)
+    texts, counts = window_texts(model.tokenizer, list(texts), window)  # long texts cut to what is read
     warnings = [[truncation_warning(n, window)] if n > window else [] for n in counts]
     return embed(model, texts), warnings

@@ -9,7 +9,7 @@ from typing import Any
 
 from nlpsuite.models.loading import load_pretrained
 from nlpsuite.models.reference import ModelRequest
-from nlpsuite.models.token_window import input_token_counts, model_window, truncation_warning
+from nlpsuite.models.token_window import model_window, truncation_warning, window_texts
 from nlpsuite.specs import TaskOptions
 
 
@@ -30,7 +30,7 @@ class SequenceClassifier:
         """A (n, n_labels) tensor of probabilities on the CPU and, per text, its warnings."""
         import torch
 
-        counts = input_token_counts(self.tokenizer, texts)
+        texts, counts = window_texts(self.tokenizer, list(texts), self.window)  # long texts cut to what is read
         warnings = [[truncation_warning(n, self.window)] if n > self.window else [] for n in counts]
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.window, return_tensors="pt")
         batch = {k: v.to(self.model.device) for k, v in batch.items()}

@@ -56,6 +56,23 @@ def default_model_for(task_args: Mapping[str, Any]) -> str | None:
     return FALLBACK_MODEL if task_args.get("examples") is not None else None
 
 
+def fields_needed(model: str | None, task_args: Mapping[str, Any]) -> tuple[str, ...]:
+    """``labels`` when the model asked for classifies zero-shot, as far as is known before it loads.
+
+    The default (an NLI model) and the embedded fallback are both zero-shot; a registered or local
+    model says what it is in its files.  A hub model's kind waits for its config: a fine-tuned
+    classifier needs no labels, so it is not refused here.
+    """
+    if task_args.get("examples") is not None:
+        return ()  # few-shot: the examples file holds the labels
+    if model is None:
+        return ("labels",)
+    from nlpsuite.models.classifier_kind import kind_from_files
+    from nlpsuite.models.reference import parse_model_reference
+
+    return ("labels",) if kind_from_files(parse_model_reference(model)) in ("nli", "embedding") else ()
+
+
 def build(request: Any, options: TaskOptions) -> Any:
     """Load ``request`` and return the classifier it calls for."""
     from nlpsuite.errors import UsageError
@@ -103,6 +120,7 @@ def register_tasks() -> list[TaskSpec]:
             arguments=ARGUMENTS,
             metrics=("accuracy", "macro_f1"),
             default_model_for=default_model_for,
+            fields_needed=fields_needed,
             examples=EXAMPLES,
             sample_dataset=SAMPLE_DATASET,
         )

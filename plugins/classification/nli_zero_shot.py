@@ -15,7 +15,7 @@ from nlpsuite.models.classifier_kind import entailment_index
 from nlpsuite.models.loading import load_pretrained
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.classification.candidate_labels import candidate_labels
-from nlpsuite.models.token_window import model_window, input_token_counts, truncation_warning
+from nlpsuite.models.token_window import model_window, truncation_warning, window_texts
 from nlpsuite.specs import TaskOptions
 
 DEFAULT_HYPOTHESIS_TEMPLATE = "This example is {}."
@@ -54,8 +54,9 @@ class NliZeroShotClassification:
                 premises.append(record["text"])
                 hypotheses.append(self.template.format(label))
                 owners.append(i)
+        # a premise far over the window is read as a prefix that holds it: cost follows the window, not the text
+        premises, counts = window_texts(self.tokenizer, premises, self.window, hypotheses)
         logits = self._entailment_logits(premises, hypotheses)
-        counts = input_token_counts(self.tokenizer, premises, hypotheses)
         outputs = []
         start = 0
         import torch

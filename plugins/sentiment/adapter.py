@@ -131,12 +131,12 @@ def adapted_encoder(model: Any, adapter: SentimentAdapter) -> Any:
     return adapted
 
 
-#: Bump when :func:`merged_weights_file` changes what it writes.
-MERGE_VERSION = 1
+#: Bump when :func:`merged_weights_file` changes what it writes or how it is keyed (2: by every model file).
+MERGE_VERSION = 2
 
 
 def merged_weights_file(directory: Path, model_sha256: str, adapter: SentimentAdapter, adapter_sha256: str) -> tuple[Path, str]:
-    """``(path, key)``: the encoder weights with the adapter merged in, cached on disk once per (weights, adapter file).
+    """``(path, key)``: the encoder weights with the adapter merged in, cached on disk once per (model files, adapter file).
 
     Merging takes a copy of the model and seconds of a cold start; the merged file
     is read directly by the fast encoders.  ``key`` (a SHA-256 of both hashes and
@@ -146,7 +146,11 @@ def merged_weights_file(directory: Path, model_sha256: str, adapter: SentimentAd
     from nlpsuite.models.conversion_cache import converted_file
     from nlpsuite.plugins.sentiment.low_rank import merged_state
 
-    key = hashlib.sha256(f"{model_sha256}:{adapter_sha256}:merge-v{MERGE_VERSION}".encode()).hexdigest()
+    from nlpsuite.models.content_hash import directory_sha256
+
+    # keyed by the directory's content, config included (the merge reads the layer count from it), not only
+    # by the weights' registered hash
+    key = hashlib.sha256(f"{directory_sha256(directory)}:{adapter_sha256}:merge-v{MERGE_VERSION}".encode()).hexdigest()
 
     def convert(partial: Path) -> None:
         from safetensors.torch import save_file

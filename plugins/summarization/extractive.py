@@ -29,7 +29,7 @@ from nlpsuite.models.encoder_runtime import encoder_runtime
 from nlpsuite.models.loading import load_sentence_transformer
 from nlpsuite.models.reference import ModelRequest
 from nlpsuite.plugins.summarization.document_kind import DIALOGUE_RULE, DocumentKind, dialogue_turns
-from nlpsuite.sentences import SPLIT_RULE, sentence_spans
+from nlpsuite.sentences import SPLIT_RULE, sentence_spans, split_style
 from nlpsuite.specs import TaskOptions
 
 DEFAULT_MAX_SENTENCES = 3
@@ -67,17 +67,19 @@ class Passages:
     embed_texts: list[str]
     kind: DocumentKind
     cut: bool
+    #: how sentences were found: ``cased``, ``lowercased`` (:func:`nlpsuite.sentences.split_style`) or ``turns``
+    split: str = "cased"
 
 
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def candidate_passages(document: str) -> tuple[list[str], bool]:
+def candidate_passages(document: str, style: str | None = None) -> tuple[list[str], bool]:
     """The document's sentences (one per line break at least), run-on passages cut into word windows."""
     passages: list[str] = []
     cut = False
-    for start, end in sentence_spans(document, split_lines=True):
+    for start, end in sentence_spans(document, split_lines=True, style=style):
         words = _WORD.findall(document[start:end])
         if len(words) <= MAX_PASSAGE_WORDS:
             passages.append(document[start:end])
@@ -98,8 +100,9 @@ def document_passages(document: str) -> Passages:
     """Sentences of prose, or whole turns of a dialogue (embedded without the speaker's name)."""
     turns = dialogue_turns(document)
     if turns is None:
-        texts, cut = candidate_passages(document)
-        return Passages(texts, texts, "prose", cut)
+        style = split_style(document)
+        texts, cut = candidate_passages(document, style)
+        return Passages(texts, texts, "prose", cut, style)
     from nlpsuite.plugins.summarization.document_kind import speaker_turn
 
     texts: list[str] = []
@@ -117,7 +120,7 @@ def document_passages(document: str) -> Passages:
         else:
             texts.append(line)
         embed_texts.extend(pieces)
-    return Passages(texts, embed_texts, "dialogue", cut)
+    return Passages(texts, embed_texts, "dialogue", cut, "turns")
 
 
 def sentence_scores(vectors: Any, candidates: list[int], budget: Budget, weights: Any = None) -> Any:
@@ -207,7 +210,8 @@ class ExtractiveSummarizer:
             "document_kind": DIALOGUE_RULE + "; dialogues are summarized by whole turns, their centroid weighted "
             "by turn length",
             "sentence_split": f"{SPLIT_RULE}; every line break ends one; passages over {MAX_PASSAGE_WORDS} words "
-            "without a boundary are cut into word windows",
+            "without a boundary are cut into word windows; each output's details.sentence_split says cased, "
+            "lowercased or turns (dialogue)",
             "max_sentences": self.budget.max_sentences,
             "max_words": self.budget.max_words,
             "mmr_lambda": self.budget.mmr_lambda,
@@ -244,8 +248,10 @@ class ExtractiveSummarizer:
                 f"document has a passage of more than {MAX_PASSAGE_WORDS} words without a sentence boundary; "
                 f"it was cut into {MAX_PASSAGE_WORDS}-word pieces"
             )
+        # which splitting found the units, so a summary starting mid-sentence can be traced to its cause
+        details = {"sentence_split": passages.split}
         if not passages.texts:
-            return {"summary": "", "warnings": ["document is blank: nothing to summarize"]}
+            return {"summary": "", "warnings": ["document is blank: nothing to summarize"], "details": details}
         budget = self.budget_for(passages.kind)
         counts = [word_count(p) for p in passages.embed_texts]
         eligible = [n >= budget.min_sentence_words for n in counts]
@@ -265,7 +271,7 @@ class ExtractiveSummarizer:
         else:
             joiner = "\n" if dialogue else SENTENCE_JOINER
             summary = joiner.join(passages.texts[i] for i in chosen)
-        output: dict[str, Any] = {"summary": summary}
+        output: dict[str, Any] = {"summary": summary, "details": details}
         if warnings:
             output["warnings"] = warnings
         return output

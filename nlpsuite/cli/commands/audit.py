@@ -8,7 +8,7 @@ from typing import Any
 
 from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
 from nlpsuite.cli.options import add_model_options, add_output_options, command_session, notifier, positive_int, task_options_from
-from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
+from nlpsuite.errors import failure_exit_status
 
 HELP = "counterfactual bias audit: run a task on inputs and on gender/name-swapped variants, and compare the outputs"
 EPILOG = """\
@@ -19,6 +19,7 @@ resumable).  Labels: flip rate (Wilson CI) and McNemar's exact test (Holm-
 adjusted); numbers: mean change (bootstrap CI over original inputs); text:
 swap-back chrF/cosine and gendered-term faithfulness; the task's metrics per
 group.  A slice with fewer than --min-inputs inputs reads "insufficient evidence".
+Exit status 3 when some pairs failed (their "error" is in pairs.jsonl), 4 when all did.
 Perturbations: `nlpsuite plugins` lists who provides them."""
 
 
@@ -93,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
     failed = sum(s["counts"]["failed_pairs"] for s in sections.values())
     if variants and failed == variants:
         print("nlpsuite: error: every counterfactual pair failed; see \"error\" in pairs.jsonl", file=sys.stderr)
-        return EXIT_ALL_FAILED
-    return EXIT_OK
+    elif failed:
+        print(f"nlpsuite: {failed} of {variants} counterfactual pairs failed; see their \"error\" in "
+              f"{outcome.run_dir}/pairs.jsonl", file=sys.stderr)
+    return failure_exit_status(failed, variants)
 
 
 def _num(value: Any) -> str:
@@ -113,8 +116,10 @@ def print_summary(results: dict[str, Any], run_dir: Any) -> None:
     """One line per perturbation direction and label field: flip rate, CI, Holm p; then findings and the directory."""
     from nlpsuite.cli.table import print_table
 
-    model, counts = results.get("model") or {}, results.get("counts") or {}
-    sys.stdout.write(f"audit {results.get('task')}  model {model.get('name')}  inputs {counts.get('inputs')} "
+    from nlpsuite.evaluation.results import model_summary
+
+    counts = results.get("counts") or {}
+    sys.stdout.write(f"audit {results.get('task')}  model {model_summary(results)}  inputs {counts.get('inputs')} "
                      f"({counts.get('inputs_with_variants')} with variants, {counts.get('variants')} variants)\n")
     rows = []
     for name, section in (results.get("perturbations") or {}).items():

@@ -60,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(comparison.to_dict(str(args.run_a), str(args.run_b)))
         return 0
-    model_a = (run_a.results.get("model") or {}).get("name", "?")
-    model_b = (run_b.results.get("model") or {}).get("name", "?")
+    from nlpsuite.evaluation.results import model_summary
+
+    # the runtime is printed beside the model, from the same label the runtime check compares
+    model_a, model_b = model_summary(run_a.results, runtime=False), model_summary(run_b.results, runtime=False)
     print(f"task {comparison.task}, dataset {comparison.dataset}, {comparison.n} paired samples")
     runtime_a, runtime_b = comparison.runtimes
     print(f"A (baseline): {args.run_a}  model {model_a}  runtime {runtime_a}")

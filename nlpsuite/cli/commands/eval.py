@@ -8,13 +8,13 @@ from typing import Any
 
 from nlpsuite.cli.engine_options import add_engine_options, engine_from_args
 from nlpsuite.cli.options import add_model_options, add_output_options, command_session, notifier, positive_int, task_options_from
-from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK
+from nlpsuite.errors import EXIT_ALL_FAILED, failure_exit_status
 
 HELP = "evaluate a task's model on a dataset (cached and resumable); writes results.json, samples.jsonl and reports"
 EPILOG = """\
 A sample that fails is scored as a wrong or empty prediction (never dropped) and
-counted in the summary; the run still exits 0.  A run in which every sample
-failed exits 4."""
+counted in the summary; the results are written and the run exits 3 (as `run`
+does when some inputs fail).  A run in which every sample failed exits 4."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data")
     data.add_argument(
         "--dataset", "-d",
-        help="FILE.jsonl|.csv|.tsv, SRC.txt,REF.txt, a registered dataset name, hf:org/name[:config][:split] "
-        "or sacrebleu:TESTSET/SRC-TGT (default: the task's built-in sample)",
+        help="FILE.jsonl|.csv|.tsv, SRC.txt,REF.txt, a registered dataset name (`nlpsuite datasets`), "
+        "hf:org/name[:config][:split] or sacrebleu:TESTSET/SRC-TGT (default: the task's built-in sample); "
+        "file:PATH and registered:NAME when a name could be read two ways",
     )
     data.add_argument("--columns", metavar="FIELD=COLUMN,...", help="map task fields to dataset columns, e.g. text=sentence")
     data.add_argument("--limit", type=positive_int, help="evaluate only the first N samples (marks the run non-reportable)")
@@ -75,18 +76,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def finish(outcome: Any) -> int:
-    """Exit status of an eval or rescore: 4 when every sample failed (results are written, marked so)."""
+    """Exit status of an eval or rescore by the rule every command follows (:func:`failure_exit_status`):
+    3 when some samples failed, 4 when every one did (results are written either way, and say so)."""
     if outcome.report_error:
         print(f"nlpsuite: warning: reports were not written ({outcome.report_error}); results are complete",
               file=sys.stderr)
     results = outcome.results
+    failed = int((results.get("runtime") or {}).get("failed_samples") or 0)
+    total = int((results.get("dataset") or {}).get("n") or 0)
     if results.get("status") == "all samples failed":
         print(f"nlpsuite: error: every sample failed, so the metrics mean nothing ({results.get('first_error')}); "
               f"{outcome.run_dir}/results.json is marked \"status\": \"all samples failed\"", file=sys.stderr)
         print("  hint: see the \"error\" of each sample in samples.jsonl; fix the inputs or the model and rerun",
               file=sys.stderr)
         return EXIT_ALL_FAILED
-    return EXIT_OK
+    if failed:
+        print(f"nlpsuite: {failed} of {total} samples failed (scored as wrong or empty); "
+              f"see their \"error\" in {outcome.run_dir}/samples.jsonl", file=sys.stderr)
+    return failure_exit_status(failed, total)
 
 
 def format_metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -108,11 +115,12 @@ def print_summary(results: dict[str, Any], run_dir: Any) -> None:
     """The short table every eval and rescore ends with: metric, value, 95% CI, n; then the run directory."""
     from nlpsuite.cli.table import print_table
 
-    model = results.get("model", {})
+    from nlpsuite.evaluation.results import model_summary
+
     dataset = results.get("dataset", {})
-    sys.stdout.write(f"task {results.get('task')}  model {model.get('name')}  dataset {dataset.get('name')} (n={dataset.get('n')})\n")
-    if model.get("fallback"):
-        sys.stdout.write(f"note: {model.get('notice')}\n")
+    # the fallback notice itself went to stderr once, as the model loaded; this line only marks the model
+    sys.stdout.write(f"task {results.get('task')}  model {model_summary(results)}  "
+                     f"dataset {dataset.get('name')} (n={dataset.get('n')})\n")
     metrics = results.get("metrics") or {}
     if metrics:
         print_table(("metric", "value", "95% CI", "n"), format_metric_rows(metrics))

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from nlpsuite.cli.options import add_model_options, command_session, notifier, task_options_from
-from nlpsuite.errors import EXIT_ALL_FAILED, EXIT_OK, EXIT_SOME_FAILED, NlpsuiteError, UsageError
+from nlpsuite.errors import NlpsuiteError, UsageError, failure_exit_status
 
 HELP = "run a task on TEXT or an --input JSONL file; prints one JSON line per input"
 EPILOG = """\
@@ -25,12 +25,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", "-t", required=True, help="task name (see `nlpsuite tasks`)")
     parser.add_argument("text", nargs="?", help="input text for the task's main text field")
     parser.add_argument("--input", "-i", metavar="FILE.jsonl", help="one JSON object per line with the task's input fields")
+    parser.add_argument("--columns", metavar="FIELD=COLUMN,...",
+                        help="map task fields to the input's keys, e.g. document=text (as for `nlpsuite eval`)")
     parser.add_argument("--stream", action="store_true", help="print output as it is produced (tasks that can stream)")
     add_model_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from nlpsuite.jsonl import dumps, read_jsonl
+    from nlpsuite.jsonl import dumps
+    from nlpsuite.preflight import check_records
     from nlpsuite.records import with_task_defaults
     from nlpsuite.registry import get_task
     from nlpsuite.runtime import load_task, resolve_options
@@ -45,10 +48,15 @@ def run(args: argparse.Namespace) -> int:
     session = command_session(args)
     options = resolve_options(spec, task_options_from(args, spec))  # bad arguments stop here, before a model loads
     if args.text is not None:
-        records = [{spec.text_fields[0] if spec.text_fields else spec.input_fields[0].name: args.text}]
+        if args.columns:
+            raise UsageError("--columns maps the keys of an --input file; TEXT has none",
+                             hint="drop --columns, or pass --input FILE.jsonl")
+        numbered = [("TEXT", {spec.text_fields[0] if spec.text_fields else spec.input_fields[0].name: args.text})]
     else:
-        records = list(read_jsonl(args.input))
-    records = [with_task_defaults(spec, r, options.task_args) for r in records]
+        numbered = input_records(spec, args.input, args.columns)
+    # every record is checked before the model loads: one that cannot be predicted stops the run here
+    check_records(spec, numbered, model=args.model, task_args=options.task_args, columns_option=args.input is not None)
+    records = [with_task_defaults(spec, r, options.task_args) for _where, r in numbered]
 
     task = load_task(spec.name, args.model, options, notify=notifier(args), session=session)
     model = task.model.to_dict()
@@ -63,7 +71,27 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if failures:
         print(f"nlpsuite: {failures} of {len(records)} inputs failed; see their \"error\" fields", file=sys.stderr)
-    return exit_status(failures, len(records))
+    return failure_exit_status(failures, len(records))
+
+
+def input_records(spec: Any, path: str, columns_text: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """``(file:line, record)`` for each record of an --input file, its keys mapped by ``--columns``;
+    a file without records is refused (running nothing and saying nothing would look like success)."""
+    from nlpsuite.columns import AmbiguousColumn, mapped_record, parse_columns
+    from nlpsuite.errors import InputError
+    from nlpsuite.jsonl import read_jsonl_numbered
+
+    columns = parse_columns(columns_text, spec, with_reference=False)
+    numbered = []
+    for line, row in read_jsonl_numbered(path):
+        try:
+            numbered.append((f"{path}:{line}", mapped_record(row, columns)))
+        except AmbiguousColumn as exc:
+            raise InputError(f"{path}:{line}: {exc.message}", hint=exc.hint) from None
+    if not numbered:
+        raise InputError(f"input file {path} holds no records (it is empty or blank)",
+                         hint="write one JSON object per line, e.g. {\"text\": \"…\"}")
+    return numbered
 
 
 def _stream_one(task: Any, record: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
@@ -89,9 +117,3 @@ def output_row(record: dict[str, Any], output: dict[str, Any], number: int) -> d
         "prediction": None if error else output,
         "error": error,
     }
-
-
-def exit_status(failures: int, total: int) -> int:
-    if not failures:
-        return EXIT_OK
-    return EXIT_ALL_FAILED if failures == total else EXIT_SOME_FAILED
