@@ -114,7 +114,10 @@ def test_a_runtime_not_installed_is_not_a_candidate(monkeypatch, choices_dir):
 
 @needs_onnx
 def test_int8_is_chosen_only_when_asked_for(choices_dir):
-    plain = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"}))
+    from nlpsuite.session import Session
+
+    plain = load_task("classification", None, TaskOptions(offline=True, quiet=True, task_args={"labels": "a,b"}),
+                      session=Session())  # a session of its own: no choice pinned by an earlier test
     assert plain.config()["quantize"] == "none" and plain.config()["runtime_chosen_by"] == "auto"
     selection = plain.predictor.model.runtime_selection
     chosen = next(m for m in selection.measurements if m.runtime == plain.config()["runtime"])
