@@ -15,30 +15,29 @@ from nlpsuite.testing import check_plugin_contract
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_every_python_package_is_listed_for_installation():
+def _listed_and_found(pattern: str, keep=lambda relative: True) -> tuple[set[str], set[str]]:
+    """The packages pyproject.toml lists, and the import names of the folders holding files matching ``pattern``."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    listed = set(config["packages"])
-    on_disk = set()
+    found = set()
     for import_root, folder in config["package-dir"].items():
         base = ROOT / folder
-        for init in base.rglob("__init__.py"):
-            relative = init.parent.relative_to(base).parts
-            on_disk.add(".".join((import_root, *relative)))
+        for path in base.rglob(pattern):
+            relative = path.parent.relative_to(base).parts
+            if path.is_file() and keep(relative):
+                found.add(".".join((import_root, *relative)))
+    return set(config["packages"]), found
+
+
+def test_every_python_package_is_listed_for_installation():
+    listed, on_disk = _listed_and_found("__init__.py")
     missing = sorted(on_disk - listed)
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
 def test_every_folder_of_shipped_files_is_a_declared_package():
     # an undeclared data folder is still shipped by setuptools, but every build warns about it (~290 lines)
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    listed = set(config["packages"])
-    holding_files = set()
-    for import_root, folder in config["package-dir"].items():
-        base = ROOT / folder
-        for path in base.rglob("*"):
-            relative = path.parent.relative_to(base).parts
-            if path.is_file() and not any(p == "__pycache__" or p.endswith(".egg-info") or "-" in p for p in relative):
-                holding_files.add(".".join((import_root, *relative)))
+    listed, holding_files = _listed_and_found(
+        "*", keep=lambda relative: not any(p == "__pycache__" or p.endswith(".egg-info") or "-" in p for p in relative))
     assert sorted(holding_files - listed) == []
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 
 from nlpsuite.errors import ModelIntegrityError, ModelUnavailableError
+from nlpsuite.models.content_hash import full_sha256
 from nlpsuite.specs import ModelSpec
 
 _verified: dict[str, Path] = {}
 _lock = threading.Lock()
 
 
-def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path: Path) -> str:
+    """SHA-256 of every byte of ``path``: the check a registered model's published hashes are held to."""
+    return full_sha256(path)
 
 
 def registered_model_path(spec: ModelSpec) -> Path:
