@@ -36,7 +36,7 @@ test: $(STAMP)
 # actors), so CI (`make test`) does not install it and they skip there; run them with this target.
 test-ray: $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[ray,test]"
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m ray tests/test_engine_ray.py
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m ray tests/test_engine_ray.py tests/test_engine_ray_operator.py
 
 clean:
 	rm -rf $(VENV) nlpsuite-runs .pytest_cache
