@@ -280,3 +280,35 @@ def test_an_audit_on_ray_gives_the_same_pairs_and_statistics_as_the_local_engine
         on_ray = audit("ray", engine)
     assert on_ray.pairs == local.pairs and len(local.pairs) >= 5
     assert on_ray.results["perturbations"] == local.results["perturbations"]
+
+
+def raylets_under(directory: Path) -> list[int]:
+    return [pid for pid in processes_under(directory)
+            if b"raylet" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run is supervised on Linux")
+def test_the_cluster_dying_under_a_run_ends_with_one_nlpsuite_message_and_the_rerun_resumes(workspace):
+    ws = workspace
+    process = subprocess.Popen(command(ws, "run"), env=environment(ws, delay=0.4, run="d"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: cached_rows(ws) >= 4 and raylets_under(ws / "d"), "the cache held 4 rows", process)
+        for pid in raylets_under(ws / "d"):
+            os.kill(pid, signal.SIGKILL)  # the node's raylet dies: the cluster is gone under the run
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    message = stderr.decode()
+    assert process.returncode == 1
+    assert "the run's Ray driver" in message and "the Ray cluster stopped under it" in message
+    assert "run the same command again to predict only the rest" in message and str(ws / "cache") in message
+    committed = cached_rows(ws)
+    assert 4 <= committed < N_SAMPLES
+    resumed = subprocess.run(command(ws, "run"), env=environment(ws, delay=0, run="e"),
+                             capture_output=True, text=True, timeout=240)
+    assert resumed.returncode == 0, resumed.stderr
+    results = json.loads((ws / "run" / "results.json").read_text(encoding="utf-8"))
+    assert results["runtime"]["cached_samples"] == committed
+    assert len(lines(ws / "e.calls")) == N_SAMPLES - committed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -102,6 +103,15 @@ def _add_plugin_commands(sub: argparse._SubParsersAction, common: argparse.Argum
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    code = _run(argv)
+    if os.environ.get("NLPSUITE_RAY_EXIT_RECORD"):  # the supervised child of a run on Ray (ray_supervisor)
+        from nlpsuite.cli.ray_supervisor import record_exit
+
+        record_exit(code)
+    return code
+
+
+def _run(argv: list[str]) -> int:
     debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
     try:
         if argv in ([], ["-h"], ["--help"]):
@@ -114,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help()
             return 0
+        if getattr(args, "engine", None) == "ray":
+            from nlpsuite.cli.ray_supervisor import needs_supervision, run_supervised
+
+            # only this process's own command line can be run again in a child (not an in-process caller's)
+            if argv == sys.argv[1:] and needs_supervision(args):
+                return run_supervised(argv)
         return int(args.handler(args) or 0)
     except NlpsuiteError as exc:
         if debug:
