@@ -183,3 +183,28 @@ def test_an_unwritable_conversion_cache_converts_for_the_process_with_a_notice(t
     assert made and path.read_bytes() == b"whole" and not str(path).startswith(str(blocked))
     assert len(notices) == 1 and f"cannot write the conversion cache {blocked}" in notices[0]
     assert converted_file("m.onnx", lambda target: target.write_bytes(b"again"), notify=notices.append)[0] == path
+
+
+def test_an_unreadable_model_file_is_named_in_a_clear_error_through_the_cli(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from nlpsuite.models import content_hash
+    from nlpsuite.plugins.embedded import minilm_path
+
+    model = tmp_path / "encoder"
+    shutil.copytree(minilm_path(), model)
+    real = content_hash.full_sha256
+
+    def unreadable(path):  # root reads every file whatever its mode: the refusal is played here
+        if Path(path).name == "model.safetensors":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(content_hash, "full_sha256", unreadable)
+    monkeypatch.setenv("NLPSUITE_CACHE_DIR", str(tmp_path / "cache"))  # no hash record to answer from
+    code = main(["run", "--task", "classification", "--model", str(model), "--offline", "-q",
+                 "--arg", "labels=a,b", "some text"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot read the model file" in err and "model.safetensors" in err and "Permission denied" in err
+    assert "internal error" not in err
