@@ -287,9 +287,13 @@ def test_a_csv_with_other_label_names_is_evaluated_through_the_label_map(page, d
     wanted = {"good": "positive", "bad": "negative"}
     for row in range(2):
         file_label = table.locator(f"[data-testid=cell-{row}-0]").inner_text().strip()
-        table.locator(f"[data-testid=cell-{row}-1]").dblclick()
-        page.keyboard.type(wanted[file_label])
-        page.keyboard.press("Enter")
+        cell = table.locator(f"[data-testid=cell-{row}-1]")
+        cell.dblclick()
+        # type only once the cell's editor has the focus: keys sent before that were lost under load
+        editor = cell.locator("textarea, input").first
+        expect(editor).to_be_focused(timeout=10_000)
+        editor.fill(wanted[file_label])
+        editor.press("Enter")
         expect(table.locator(f"[data-testid=cell-{row}-1]")).to_contain_text(wanted[file_label])
     page.screenshot(path=str(shots / "14-label-map-filled.png"), full_page=True)
     page.locator("#evaluate-run").click()
