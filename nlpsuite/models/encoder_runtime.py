@@ -118,8 +118,12 @@ def require_runtime(choice: RuntimeChoice, offered: tuple[str, ...], what: str) 
     fits = [name for name in offered if name not in (AUTO, PLAIN["runtime"])]
     hint = (f"use --runtime {' or '.join(fits)} for this model, or drop --runtime/--quantize ({others})" if fits
             else f"drop --runtime/--quantize for this model ({others})")
-    asked = "--quantize int8" if choice.runtime == AUTO else f"--runtime {choice.runtime} --quantize {choice.quantize}"
-    raise UsageError(f"{asked} is not available for {what}", hint=hint)
+    raise UsageError(f"{_asked(choice)} is not available for {what}", hint=hint)
+
+
+def _asked(choice: RuntimeChoice) -> str:
+    """The options the user gave for ``choice``, as a refusal names them (with auto only --quantize int8 was)."""
+    return "--quantize int8" if choice.runtime == AUTO else f"--runtime {choice.runtime} --quantize {choice.quantize}"
 
 
 def refuse_fast_runtime(options: TaskOptions, what: str) -> None:
@@ -145,7 +149,7 @@ def fast_encoder(directory: Path | str, weights_sha256: str, choice: RuntimeChoi
         layout = read_bert_layout(directory)
     except UnsupportedEncoder as exc:
         raise UsageError(
-            f"--runtime {choice.runtime} cannot run the encoder in {directory}: {exc}",
+            f"{_asked(choice)} cannot run the encoder in {directory}: {exc}",
             hint="the fast runtime runs BERT mean-pooling sentence encoders; drop --runtime/--quantize for this model",
         ) from None
     if weights_file is not None:
