@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 SENTENCES = (
@@ -148,12 +149,16 @@ def main() -> int:
             ok = not error and isinstance(label, dict) and label.get("label") in ("positive", "negative", "neutral")
             return None if ok else f"unexpected answer {error or label!r}"
 
-        def client_loop(index: int) -> None:
-            client = Client(url, analytics_enabled=False, verbose=False)
+        def user_sentences(index: int) -> Iterator[str]:
+            """One user's requests: the sentences in turn from their own start, until the run stops."""
             n = index
             while not stop.is_set() and time.perf_counter() < deadline:
-                sentence = SENTENCES[n % len(SENTENCES)]
+                yield SENTENCES[n % len(SENTENCES)]
                 n += 1
+
+        def client_loop(index: int) -> None:
+            client = Client(url, analytics_enabled=False, verbose=False)
+            for sentence in user_sentences(index):
                 t = time.perf_counter()
                 try:
                     problem = judged(list(client.predict(sentence, ":default:", api_name="/sentiment")))
@@ -171,10 +176,7 @@ def main() -> int:
 
             async def one(index: int, http: httpx.AsyncClient) -> None:
                 session = f"load-test-user-{index}"  # one session per user, as a browser tab keeps one
-                n = index
-                while not stop.is_set() and time.perf_counter() < deadline:
-                    sentence = SENTENCES[n % len(SENTENCES)]
-                    n += 1
+                for sentence in user_sentences(index):
                     t = time.perf_counter()
                     try:
                         posted = await http.post(f"{url}gradio_api/call/sentiment",
