@@ -181,16 +181,23 @@ def choices_dir() -> Path:
     return default_cache_dir() / "runtime-choices"
 
 
+def _digest(description: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+
+
+def pin_key(target: ProbeTarget) -> str:
+    """What a choice is about, whatever the machine: the model, its quantization and signature, the candidates."""
+    return _digest({"kind": target.kind, "weights": target.weights, "quantize": target.quantize,
+                    "candidates": sorted(target.candidates), "signature": dict(target.signature)})
+
+
 def selection_key(target: ProbeTarget, conditions: Mapping[str, Any]) -> str:
+    """What a stored choice holds for: the choice's subject (:func:`pin_key`) on this machine, with these versions."""
     from nlpsuite import __version__
 
-    description = {
-        "probe": PROBE_VERSION, "nlpsuite": __version__, "kind": target.kind, "weights": target.weights,
-        "quantize": target.quantize, "candidates": sorted(target.candidates), "signature": dict(target.signature),
-        "versions": {module: module_version(module) for module in VERSIONED_MODULES},
-        "conditions": dict(conditions),
-    }
-    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+    return _digest({"probe": PROBE_VERSION, "nlpsuite": __version__, "subject": pin_key(target),
+                    "versions": {module: module_version(module) for module in VERSIONED_MODULES},
+                    "conditions": dict(conditions)})
 
 
 def stored_selection(key: str) -> RuntimeSelection | None:
@@ -287,13 +294,6 @@ def _measure(target: ProbeTarget) -> tuple[list[Measurement], str, str]:
     if skipped:
         reason += f"; not exact: {', '.join(skipped)}"
     return measurements, best.runtime, reason + ")"
-
-
-def pin_key(target: ProbeTarget) -> str:
-    """What a choice is about, whatever the machine: the model, its quantization and signature, the candidates."""
-    description = {"kind": target.kind, "weights": target.weights, "quantize": target.quantize,
-                   "candidates": sorted(target.candidates), "signature": dict(target.signature)}
-    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
 
 
 def select_runtime(target: ProbeTarget, notify: Callable[[str], None] | None = None,
